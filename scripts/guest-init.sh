@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# guest-init.sh RESULTS_DIR — PID 1 inside the test VM (after the initramfs).
+#
+# Prepares what the tests need that the read-only host root cannot give:
+# debugfs, cgroup2, the scratch ext4 disk, zram swap.  Then runs
+# scripts/run-tests.sh with the arguments the host left in RESULTS_DIR/guest.args,
+# stores its exit code in RESULTS_DIR/guest.rc and powers off.  A missing
+# guest.rc tells the host that the guest died (panic, hang) before the end.
+set -u
+results=$1
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp
+here=$(cd "$(dirname "$0")" && pwd)
+
+say() { echo "memcg_reparent-guest: $*" >/dev/console; }
+
+power_off() {
+	sync
+	umount "$results" 2>/dev/null
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+trap power_off EXIT
+
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+mkdir -p /run/memcg-reparent/scratch
+if mount -t ext4 /dev/vda /run/memcg-reparent/scratch; then
+	export MR_SCRATCH=/run/memcg-reparent/scratch
+else
+	say "no scratch disk: page cache tests will skip"
+fi
+# zram swap: half of the guest's memory, so anon tests can push pages out
+if [ -e /sys/block/zram0/disksize ]; then
+	mem_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+	echo "$((mem_kb / 2))K" >/sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+		say "zram swap setup failed"
+fi
+
+mapfile -t args <"$results/guest.args"
+say "running: run-tests.sh ${args[*]}"
+"$here/run-tests.sh" "${args[@]}" >/dev/console 2>&1
+rc=$?
+echo "$rc" >"$results/guest.rc"
+say "run-tests.sh exited $rc"

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian packages the suite needs, only those missing.
+# Runs as root on a Debian machine; elsewhere it prints what to install.
+set -eu
+
+# runtime: VM, initramfs, load, results; build: C tests, kernels; check: lint, plots
+PKGS="qemu-system-x86 qemu-utils busybox-static cpio kmod xz-utils zstd e2fsprogs
+      libcgroup-dev stress-ng fio jq gnuplot-nox
+      build-essential flex bison bc libelf-dev libssl-dev ccache
+      shellcheck"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root on Debian, or install them yourself" >&2
+	exit 3
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >&2

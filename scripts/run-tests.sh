@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-tests.sh --results DIR [--profile NAME] [--tests "A B"] [--seed N]
+#
+# Runs the selected test programs on the kernel it is on (inside the VM, or on
+# a host in local mode) and writes into DIR:
+#   ktap.log          KTAP version 1, one subtest block per program
+#   tests/<prog>.log  the program's own output
+#   dmesg, badness.txt (mr_logscan over dmesg: class, test, line)
+#   guest-env         kernel release, cmdline, taint before/after, MGLRU state
+#   config            the running kernel's .config when /proc/config.gz exists
+# Exit: 0 all passed, 1 a test failed or the kernel misbehaved, 4 all skipped,
+# 2 bad arguments.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+# shellcheck source=scripts/profile.sh
+. "$here/profile.sh"
+
+results="" profile=quick tests="" seed=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--results) results=$2; shift 2 ;;
+	--profile) profile=$2; shift 2 ;;
+	--tests) tests=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	*) die 2 "unknown argument '$1'" ;;
+	esac
+done
+[ -n "$results" ] || die 2 "--results DIR is required"
+profile_load "$profile" || exit 2
+[ -n "$tests" ] || tests=$MR_TESTS
+MR_SEED=${seed:-${MR_SEED:-$(date +%s)}}
+export MR_SEED
+
+bindir=${MR_BINDIR:-$MR_TOP/selftests}
+export MR_WORKLOADS=${MR_WORKLOADS:-$MR_TOP/workloads}
+mkdir -p "$results/tests"
+ktap="$results/ktap.log"
+
+taint() { cat /proc/sys/kernel/tainted; }
+kmsg() { echo "memcg_reparent: $*" >/dev/kmsg 2>/dev/null || true; }
+
+# Kill what a program left running if we are interrupted: every test
+# program runs in its own session, and its cgroups are reaped after.
+current_sid=""
+reap_cgroups() {
+	local cg2 d pid
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$cg2" ] || return 0
+	for d in "$cg2"/memcg_reparent.*; do
+		[ -d "$d" ] || continue
+		pid=${d##*.}
+		kill -0 "$pid" 2>/dev/null && continue
+		[ -e "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill"
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+}
+on_signal() {
+	[ -n "$current_sid" ] && pkill -KILL -s "$current_sid" 2>/dev/null
+	sleep 0.2
+	reap_cgroups
+	log "interrupted; test processes killed, cgroups reaped"
+	exit 130
+}
+trap on_signal INT TERM
+
+{
+	echo "release=$(uname -r)"
+	echo "cmdline=$(cat /proc/cmdline)"
+	echo "taint_before=$(taint)"
+	echo "lru_gen_enabled=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)"
+	echo "nodes=$(cat /sys/devices/system/node/online 2>/dev/null)"
+	echo "cpus=$(nproc)"
+	echo "profile=$profile"
+	echo "seed=$MR_SEED"
+	echo "tests=$tests"
+} >"$results/guest-env"
+[ -r /proc/config.gz ] && zcat /proc/config.gz >"$results/config"
+
+set -- $tests
+echo "KTAP version 1" >"$ktap"
+echo "1..$#" >>"$ktap"
+n=0 npass=0 nfail=0 nskip=0
+for t in "$@"; do
+	n=$((n + 1))
+	prog="$bindir/$t"
+	log "[$n/$#] $t (timeout ${MR_TEST_TIMEOUT}s)"
+	kmsg "start $t"
+	start=$(date +%s.%N)
+	if [ -x "$prog" ]; then
+		setsid timeout --kill-after=10 "$MR_TEST_TIMEOUT" "$prog" \
+			>"$results/tests/$t.log" 2>&1 &
+		current_sid=$!
+		wait "$current_sid"
+		rc=$?
+		current_sid=""
+	else
+		echo "# $prog: not built (run make)" >"$results/tests/$t.log"
+		rc=127
+	fi
+	end=$(date +%s.%N)
+	kmsg "end $t"
+	dur=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	echo "$t $rc $dur" >>"$results/programs"
+	sed 's/^/  /' "$results/tests/$t.log" >>"$ktap"
+	name="selftests: memcg_reparent: $t"
+	case $rc in
+	0) echo "ok $n $name"; npass=$((npass + 1)) ;;
+	4) echo "ok $n $name # SKIP"; nskip=$((nskip + 1)) ;;
+	124) echo "not ok $n $name # TIMEOUT $MR_TEST_TIMEOUT seconds"; nfail=$((nfail + 1)) ;;
+	*) echo "not ok $n $name # exit=$rc"; nfail=$((nfail + 1)) ;;
+	esac >>"$ktap"
+	log "[$n/$#] $t exit=$rc after ${dur}s"
+done
+echo "taint_after=$(taint)" >>"$results/guest-env"
+reap_cgroups
+
+dmesg >"$results/dmesg" 2>/dev/null || cat /dev/kmsg >"$results/dmesg" 2>/dev/null
+nbad=0
+if [ -x "$bindir/mr_logscan" ]; then
+	"$bindir/mr_logscan" "$results/dmesg" >"$results/badness.txt"
+	# badness before the first test is the boot's: recorded, not ours to judge
+	nbad=$(awk -F'\t' '$2 != "-"' "$results/badness.txt" | wc -l)
+else
+	log "mr_logscan not built: kernel log not scanned"
+	nfail=$((nfail + 1))
+fi
+echo "# totals: pass:$npass fail:$nfail skip:$nskip kernel_badness:$nbad" >>"$ktap"
+
+[ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ] && exit 1
+[ "$npass" -eq 0 ] && [ "$nskip" -gt 0 ] && exit 4
+exit 0

@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm.sh --kernel IMAGE [--modules DIR] --results DIR [--mem SIZE]
+#       [--timeout SECONDS] [--accel auto|kvm|tcg] -- RUN-TESTS-ARGS...
+#
+# Boots IMAGE in QEMU with the host root read-only over 9p, RESULTS shared
+# read-write at the same path, a scratch ext4 disk and two NUMA nodes (one
+# vCPU and half the memory each, one socket per node: a shared socket makes
+# 7.2 WARN in topology_sane at boot).  Inside, scripts/guest-init.sh runs
+# scripts/run-tests.sh RUN-TESTS-ARGS.  Writes RESULTS/{console.log,qemu-cmd,
+# vm-status} and exits with the guest's code, or:
+#   1  the kernel died during the tests (panic, oops) or hung (outer timeout)
+#   3  QEMU could not start or the kernel did not boot
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+
+kernel="" modules="" results="" mem=2G timeout=420 accel=auto
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--modules) modules=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die 2 "unknown argument '$1'" ;;
+	esac
+done
+[ -r "$kernel" ] || die 2 "kernel image '$kernel' is not readable"
+[ -d "$results" ] || die 2 "results folder '$results' does not exist"
+results=$(cd "$results" && pwd)
+
+case $mem in
+*G) mem_mb=$((${mem%G} * 1024)) ;;
+*M) mem_mb=${mem%M} ;;
+*) die 2 "--mem wants e.g. 2G or 1536M, not '$mem'" ;;
+esac
+node_mb=$((mem_mb / 2))
+
+status() { printf 'status=%s\nreason=%s\n' "$1" "$2" >"$results/vm-status"; }
+
+# The initramfs depends on the modules and on our init: cache it by both.
+key=$( { echo "$modules"; cat "$here/guest-initramfs-init" "$here/mkinitramfs.sh"; } |
+	sha256sum | cut -c1-16)
+initrd="$MR_CACHE/initrd/$key.cpio.gz"
+if [ ! -f "$initrd" ]; then
+	mkdir -p "$MR_CACHE/initrd"
+	log "building initramfs ($key)"
+	"$here/mkinitramfs.sh" "$initrd" ${modules:+"$modules"} || { status infra "initramfs build failed"; exit 3; }
+fi
+
+rundir=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-vm.XXXXXX")
+qpid=""
+cleanup() {
+	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
+	rm -rf "$rundir"
+}
+trap cleanup EXIT
+trap 'log "interrupted: stopping QEMU"; exit 130' INT TERM
+
+# Scratch disk: sparse, ext4 made on the host (no root needed for a file).
+truncate -s 4G "$rundir/scratch.img"
+mkfs.ext4 -q -F -L mr-scratch "$rundir/scratch.img"
+
+printf '%s\n' "$@" >"$results/guest.args"
+rm -f "$results/guest.rc"
+
+# qemu_args ACCEL CONSOLE CMDLINE-EXTRA: the QEMU command line in array q
+qemu_args() {
+	q=(qemu-system-x86_64 -accel "$1" -cpu max -m "${mem_mb}M"
+		-smp 2,sockets=2,cores=1,threads=1
+		-object "memory-backend-ram,id=m0,size=${node_mb}M"
+		-object "memory-backend-ram,id=m1,size=${node_mb}M"
+		-numa node,nodeid=0,cpus=0,memdev=m0
+		-numa node,nodeid=1,cpus=1,memdev=m1
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 loglevel=7 $3"
+		-virtfs "local,path=/,mount_tag=hostroot,readonly=on,security_model=none,multidevs=remap"
+		-virtfs "local,path=$results,mount_tag=results,security_model=none"
+		-drive "file=$rundir/scratch.img,if=virtio,format=raw,cache=unsafe"
+		-display none -monitor none -nodefaults -no-reboot
+		-serial "file:$2")
+}
+
+# KVM when it works: /dev/kvm may exist and still not run a stock kernel
+# (PVM-only hosts hang silently after the BIOS), so boot the initramfs
+# once with a short deadline.  The answer is kept until the host reboots.
+pick_accel() {
+	local boot_id cache
+	[ "$accel" != auto ] && { echo "$accel"; return; }
+	[ -w /dev/kvm ] || { echo tcg; return; }
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	cache="$MR_CACHE/accel/$boot_id"
+	if [ ! -f "$cache" ]; then
+		mkdir -p "$MR_CACHE/accel"
+		qemu_args kvm "$rundir/probe.log" "mr.probe=1"
+		timeout -s KILL 20 "${q[@]}" >/dev/null 2>&1 || true
+		if grep -q 'memcg_reparent-initramfs: probe ok' "$rundir/probe.log" 2>/dev/null; then
+			echo kvm >"$cache"
+		else
+			echo tcg >"$cache"
+		fi
+	fi
+	cat "$cache"
+}
+accel=$(pick_accel)
+[ "$accel" = tcg ] && accel=tcg,thread=multi
+
+qemu_args "$accel" "$results/console.log" \
+	"mr.init=$here/guest-init.sh mr.results=$results"
+printf '%q ' "${q[@]}" >"$results/qemu-cmd"
+echo >>"$results/qemu-cmd"
+log "booting $(basename "$kernel") (${accel%%,*}, ${mem_mb} MiB, 2 nodes, timeout ${timeout}s)"
+
+start=$(date +%s)
+"${q[@]}" >"$rundir/qemu.out" 2>&1 &
+qpid=$!
+# The outer bound: a hung guest is killed and classified below.
+deadline=$((start + timeout))
+while kill -0 "$qpid" 2>/dev/null; do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		log "guest still running after ${timeout}s: killing QEMU"
+		kill -KILL "$qpid" 2>/dev/null
+		timed_out=1
+		break
+	fi
+	sleep 1
+done
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=""
+elapsed=$(($(date +%s) - start))
+echo "$qrc" >"$results/qemu-retval"
+cat "$rundir/qemu.out" >>"$results/qemu-cmd.out" 2>/dev/null
+
+console="$results/console.log"
+booted=0
+grep -q 'memcg_reparent-guest: running' "$console" 2>/dev/null && booted=1
+if [ -f "$results/guest.rc" ]; then
+	rc=$(cat "$results/guest.rc")
+	status ok "guest exited $rc after ${elapsed}s"
+	exit "$rc"
+fi
+if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
+	status panic "$(grep -m1 'Kernel panic - not syncing' "$console" | tr -d '\r')"
+	[ "$booted" = 1 ] && exit 1
+	exit 3
+fi
+if [ "${timed_out:-0}" = 1 ]; then
+	if [ "$booted" = 1 ]; then
+		status hang "no result after ${timeout}s (tests running)"
+		exit 1
+	fi
+	status boot_failure "kernel did not reach the test runner in ${timeout}s"
+	exit 3
+fi
+if [ "$booted" = 1 ]; then
+	status died "guest stopped without a result (QEMU exit $qrc)"
+	exit 1
+fi
+if [ ! -s "$console" ]; then
+	status qemu_failure "QEMU exited $qrc: $(head -c 300 "$rundir/qemu.out")"
+else
+	status boot_failure "guest stopped before the test runner (QEMU exit $qrc)"
+fi
+exit 3
