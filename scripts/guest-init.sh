@@ -4,15 +4,15 @@
 # guest-init.sh RESULTS_DIR — PID 1 inside the test VM (after the initramfs).
 #
 # Prepares what the tests need that the read-only host root cannot give:
-# debugfs, cgroup2, the scratch ext4 disk, zram swap.  Then runs
-# scripts/run-tests.sh with the arguments the host left in RESULTS_DIR/guest.args,
-# stores its exit code in RESULTS_DIR/guest.rc and powers off.  A missing
+# debugfs, cgroup2, the scratch ext4 disk, zram swap.  Then runs the command
+# the host left in RESULTS_DIR/guest.args (one word a line; normally
+# scripts/run-tests.sh), stores its exit code in RESULTS_DIR/guest.rc and
+# powers off.  A missing
 # guest.rc tells the host that the guest died (panic, hang) before the end.
 set -u
 results=$1
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
-here=$(cd "$(dirname "$0")" && pwd)
 
 say() { echo "memcg_reparent-guest: $*" >/dev/console; }
 
@@ -41,8 +41,8 @@ if [ -e /sys/block/zram0/disksize ]; then
 fi
 
 mapfile -t args <"$results/guest.args"
-say "running: run-tests.sh ${args[*]}"
-"$here/run-tests.sh" "${args[@]}" >/dev/console 2>&1
+say "running: ${args[*]}"
+"${args[@]}" >/dev/console 2>&1
 rc=$?
 echo "$rc" >"$results/guest.rc"
-say "run-tests.sh exited $rc"
+say "${args[0]##*/} exited $rc"

@@ -106,6 +106,7 @@ for t in "$@"; do
 	kmsg "end $t"
 	dur=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 	echo "$t $rc $dur" >>"$results/programs"
+	echo "# selftests: memcg_reparent: $t" >>"$ktap"
 	sed 's/^/  /' "$results/tests/$t.log" >>"$ktap"
 	name="selftests: memcg_reparent: $t"
 	case $rc in

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # vm.sh --kernel IMAGE [--modules DIR] --results DIR [--mem SIZE]
-#       [--timeout SECONDS] [--accel auto|kvm|tcg] -- RUN-TESTS-ARGS...
+#       [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
 #
 # Boots IMAGE in QEMU with the host root read-only over 9p, RESULTS shared
 # read-write at the same path, a scratch ext4 disk and two NUMA nodes (one
 # vCPU and half the memory each, one socket per node: a shared socket makes
 # 7.2 WARN in topology_sane at boot).  Inside, scripts/guest-init.sh runs
-# scripts/run-tests.sh RUN-TESTS-ARGS.  Writes RESULTS/{console.log,qemu-cmd,
+# COMMAND (an absolute path on the host root, e.g. scripts/run-tests.sh).  Writes RESULTS/{console.log,qemu-cmd,
 # vm-status} and exits with the guest's code, or:
 #   1  the kernel died during the tests (panic, oops) or hung (outer timeout)
 #   3  QEMU could not start or the kernel did not boot

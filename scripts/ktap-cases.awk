@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ktap-cases.awk ktap.log — one TSV row per test case of run-tests.sh's KTAP:
+#   program  case  status(pass|fail|skip)  assertion  skip_reason  duration_ms
+# A program block opens with "# selftests: memcg_reparent: PROG"; its harness
+# output follows indented by two spaces.  A case starts at "#  RUN name" and
+# ends at its "ok"/"not ok" line.  The failing assertion is the case's first
+# "# ASSERTION" diagnostic, else the harness's own "file.c:line:" message.
+# A program that failed without reporting any case gets a "(program)" row.
+
+function row(name, status, why, skip) {
+	printf "%s\t%s\t%s\t%s\t%s\t%s\n", prog, name, status, why, skip, dur
+	ncases++
+	why_case = ""
+	dur = ""
+}
+
+/^# selftests: memcg_reparent: / {
+	prog = $4
+	ncases = 0
+	why_case = ""
+	dur = ""
+	next
+}
+
+/^  / {
+	line = substr($0, 3)
+	if (line ~ /^# +RUN /) {
+		why_case = ""
+		dur = ""
+	} else if (line ~ /^# ASSERTION / && why_case == "") {
+		why_case = substr(line, 14)
+	} else if (line ~ /^# [^ :]+\.c:[0-9]+:/ && why_case == "") {
+		why_case = substr(line, 3)
+	} else if (line ~ /^# duration_ms=[0-9]+$/) {
+		dur = substr(line, 15)
+	} else if (line ~ /^(ok|not ok) [0-9]+ /) {
+		status = (line ~ /^ok/) ? "pass" : "fail"
+		name = line
+		sub(/^(ok|not ok) [0-9]+ /, "", name)
+		skip = ""
+		if ((i = index(name, " # ")) > 0) {
+			directive = substr(name, i + 3)
+			name = substr(name, 1, i - 1)
+			if (directive ~ /^SKIP/) {
+				status = "skip"
+				skip = directive
+				sub(/^SKIP */, "", skip)
+			}
+		}
+		row(name, status, status == "fail" ? why_case : "", skip)
+	}
+	next
+}
+
+/^not ok [0-9]+ selftests: memcg_reparent: / {
+	if (ncases == 0) {
+		d = $0
+		sub(/^[^#]*# */, "", d)
+		row("(program)", "fail", d, "")
+	}
+}
