@@ -130,10 +130,11 @@ else
 	config=$(find "$out/root" -maxdepth 3 -type f -path "*/boot/config-$rel" | head -n 1)
 	if [ -z "$config" ]; then
 		# shellcheck disable=SC2086
-		(cd "$dl" && apt-get $apt_opts -qq download "linux-headers-$rel" >&2) &&
+		if ! { (cd "$dl" && apt-get $apt_opts -qq download "linux-headers-$rel" >&2) &&
 			dpkg-deb --fsys-tarfile "$dl"/linux-headers-"$rel"_*.deb |
-			tar -xO --wildcards '*/.config' >"$out/config" 2>/dev/null ||
+			tar -xO --wildcards '*/.config' >"$out/config" 2>/dev/null; }; then
 			log "no kernel config found for $rel (summary will lack it)"
+		fi
 	else
 		ln -sfn "${config#"$out"/}" "$out/config"
 	fi

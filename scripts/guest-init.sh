@@ -9,6 +9,7 @@
 # scripts/run-tests.sh), stores its exit code in RESULTS_DIR/guest.rc and
 # powers off.  A missing
 # guest.rc tells the host that the guest died (panic, hang) before the end.
+# No -e: PID 1 must reach power_off whatever fails on the way.
 set -u
 results=$1
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -35,9 +36,10 @@ fi
 # zram swap: half of the guest's memory, so anon tests can push pages out
 if [ -e /sys/block/zram0/disksize ]; then
 	mem_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-	echo "$((mem_kb / 2))K" >/sys/block/zram0/disksize &&
-		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+	if ! { echo "$((mem_kb / 2))K" >/sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; }; then
 		say "zram swap setup failed"
+	fi
 fi
 
 mapfile -t args <"$results/guest.args"

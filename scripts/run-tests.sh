@@ -12,7 +12,7 @@
 #   config            the running kernel's .config when /proc/config.gz exists
 # Exit: 0 all passed, 1 a test failed or the kernel misbehaved, 4 all skipped,
 # 2 bad arguments.
-set -u
+set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
@@ -59,6 +59,7 @@ reap_cgroups() {
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 }
+# shellcheck disable=SC2317 # invoked by the trap
 on_signal() {
 	[ -n "$current_sid" ] && pkill -KILL -s "$current_sid" 2>/dev/null
 	sleep 0.2
@@ -79,9 +80,10 @@ trap on_signal INT TERM
 	echo "seed=$MR_SEED"
 	echo "tests=$tests"
 } >"$results/guest-env"
-[ -r /proc/config.gz ] && zcat /proc/config.gz >"$results/config"
+if [ -r /proc/config.gz ]; then zcat /proc/config.gz >"$results/config"; fi
 
-set -- $tests
+read -ra progs <<<"$tests"
+set -- "${progs[@]}"
 echo "KTAP version 1" >"$ktap"
 echo "1..$#" >>"$ktap"
 n=0 npass=0 nfail=0 nskip=0
@@ -95,8 +97,8 @@ for t in "$@"; do
 		setsid timeout --kill-after=10 "$MR_TEST_TIMEOUT" "$prog" \
 			>"$results/tests/$t.log" 2>&1 &
 		current_sid=$!
-		wait "$current_sid"
-		rc=$?
+		rc=0
+		wait "$current_sid" || rc=$?
 		current_sid=""
 	else
 		echo "# $prog: not built (run make)" >"$results/tests/$t.log"
@@ -120,10 +122,10 @@ done
 echo "taint_after=$(taint)" >>"$results/guest-env"
 reap_cgroups
 
-dmesg >"$results/dmesg" 2>/dev/null || cat /dev/kmsg >"$results/dmesg" 2>/dev/null
+dmesg >"$results/dmesg" 2>/dev/null || log "dmesg failed: kernel log not saved"
 nbad=0
 if [ -x "$bindir/mr_logscan" ]; then
-	"$bindir/mr_logscan" "$results/dmesg" >"$results/badness.txt"
+	"$bindir/mr_logscan" "$results/dmesg" >"$results/badness.txt" || true
 	# badness before the first test is the boot's: recorded, not ours to judge
 	nbad=$(awk -F'\t' '$2 != "-"' "$results/badness.txt" | wc -l)
 else
@@ -132,6 +134,10 @@ else
 fi
 echo "# totals: pass:$npass fail:$nfail skip:$nskip kernel_badness:$nbad" >>"$ktap"
 
-[ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ] && exit 1
-[ "$npass" -eq 0 ] && [ "$nskip" -gt 0 ] && exit 4
+if [ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ]; then
+	exit 1
+fi
+if [ "$npass" -eq 0 ] && [ "$nskip" -gt 0 ]; then
+	exit 4
+fi
 exit 0

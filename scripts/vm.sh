@@ -56,6 +56,7 @@ fi
 
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-vm.XXXXXX")
 qpid=""
+# shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
 	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
 	rm -rf "$rundir"
@@ -71,6 +72,7 @@ printf '%s\n' "$@" >"$results/guest.args"
 rm -f "$results/guest.rc"
 
 # qemu_args ACCEL CONSOLE CMDLINE-EXTRA: the QEMU command line in array q
+# shellcheck disable=SC2054 # commas belong to QEMU option values
 qemu_args() {
 	q=(qemu-system-x86_64 -accel "$1" -cpu max -m "${mem_mb}M"
 		-smp 2,sockets=2,cores=1,threads=1

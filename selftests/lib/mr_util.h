@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Small helpers shared by the memcg_reparent library: error reporting with
+ * the caller's file:line, whole-file reads into a growing buffer, exact-key
+ * lookup in "key value" text, time and tolerance.
+ */
+#ifndef MR_UTIL_H
+#define MR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MR_NAME		"memcg_reparent"
+
+#define __mr_printf(a, b)	__attribute__((format(printf, a, b)))
+
+/**
+ * mr_err_at() - report an error as a TAP diagnostic on stderr
+ * @file: source file of the caller to blame
+ * @line: line in @file
+ * @err: negative errno to decode, or 0 for none
+ * @fmt: printf format of the message
+ *
+ * Prints "# FILE:LINE: MESSAGE[: strerror]".  Library entry points take the
+ * location of their caller (see the wrapper macros) so a failing helper
+ * names the test line that used it, not the helper.
+ */
+void mr_err_at(const char *file, int line, int err, const char *fmt, ...)
+	__mr_printf(4, 5);
+
+#define mr_err(err, fmt, ...) \
+	mr_err_at(__FILE__, __LINE__, err, fmt, ##__VA_ARGS__)
+
+/**
+ * mr_msg() - print a TAP diagnostic line ("# ...") on stdout and flush it
+ * @fmt: printf format, without the trailing newline
+ *
+ * Tests run in forked children that leave with _exit(), so every message is
+ * flushed at once or it would be lost.
+ */
+void mr_msg(const char *fmt, ...) __mr_printf(1, 2);
+
+/**
+ * mr_read_file() - read a whole file into a NUL-terminated buffer
+ * @path: file to read
+ * @buf: on success, a malloc()ed buffer the caller frees
+ *
+ * The buffer grows until read() returns 0, so large files such as
+ * lru_gen_full or memory.stat on big machines are never truncated.
+ *
+ * Return: length read (>= 0) or a negative errno.
+ */
+ssize_t mr_read_file(const char *path, char **buf);
+
+/**
+ * mr_write_file() - write a string to a file with one write()
+ * @path: file to write
+ * @val: string to write (no newline is added)
+ *
+ * Kernel interface files take one command per write(), and the error of that
+ * write() is the answer (e.g. EBUSY, EAGAIN, EINVAL), so it is returned as is.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_write_file(const char *path, const char *val);
+
+/**
+ * mr_buf_key() - look up "KEY VALUE" in a text buffer
+ * @buf: NUL-terminated text, one "key value" pair per line
+ * @key: key to find
+ * @val: where to store the value
+ *
+ * A key matches only at the start of a line and only when followed by exactly
+ * one space: "file" does not match "file_mapped", nor " file" in the middle
+ * of another line.  Needs no allocation, so it is safe in signal handlers.
+ *
+ * Return: 0, -ENOENT if the key is absent, -EINVAL if the value is no number.
+ */
+int mr_buf_key(const char *buf, const char *key, long long *val);
+
+/**
+ * mr_pathf() - format a path into a fixed buffer, refusing truncation
+ * @buf: destination
+ * @len: size of @buf
+ * @fmt: printf format
+ *
+ * Return: 0 or -ENAMETOOLONG (then @buf holds a truncated string).
+ */
+int mr_pathf(char *buf, size_t len, const char *fmt, ...) __mr_printf(3, 4);
+
+/** mr_now_ms() - CLOCK_MONOTONIC in milliseconds */
+long long mr_now_ms(void);
+
+/** mr_sleep_ms() - sleep @ms milliseconds, restarting after signals */
+void mr_sleep_ms(long ms);
+
+/** mr_nr_cpus() - number of online CPUs (at least 1) */
+long mr_nr_cpus(void);
+
+/** mr_page_size() - the page size in bytes */
+long mr_page_size(void);
+
+/**
+ * mr_stat_tolerance() - largest legitimate error of one memcg stat counter
+ *
+ * Memcg statistics are batched per CPU; upstream allows 64 pages per CPU of
+ * error (MAX_VMSTAT_ERROR in the cgroup selftests).  Nothing in the suite may
+ * use a wider margin.
+ *
+ * Return: the tolerance in bytes.
+ */
+long long mr_stat_tolerance(void);
+
+/**
+ * mr_pid_alive() - whether a process with this pid exists
+ * @pid: process id
+ */
+bool mr_pid_alive(pid_t pid);
+
+#endif /* MR_UTIL_H */

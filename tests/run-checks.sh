@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-checks.sh [GROUP...] — the project's own tests (`make check`).
+# Groups: lint unit runner vm (default: all).  Prints one "ok"/"not ok" line
+# per check and ends with "N passed, M failed"; exit 1 if any failed.
+#   lint    shellcheck on every shell script; checkpatch.pl on the C files
+#   unit    parser and classifier unit tests on real-kernel fixtures
+#   runner  run.sh exit codes and argument handling (no VM, nothing touched)
+#   vm      the quick profile in QEMU: Debian sid passes, Debian 6.1 fails
+#           with dying_file's assertion named in summary.json
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+groups=${*:-lint unit runner vm}
+npass=0 nfail=0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# check NAME CMD...: run CMD, record ok/not ok; its output is shown on failure
+check() {
+	local name=$1 start rc
+	shift
+	start=$(date +%s)
+	"$@" >"$out/log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		npass=$((npass + 1))
+		echo "ok $((npass + nfail)) $name # $(($(date +%s) - start))s"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $((npass + nfail)) $name # exit=$rc"
+		sed 's/^/#   /' "$out/log" | tail -n 40
+	fi
+}
+
+# expect_rc WANT CMD...: CMD must exit WANT
+expect_rc() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[ "$rc" = "$want" ] && return 0
+	echo "expected exit $want, got $rc from: $*"
+	return 1
+}
+
+shell_scripts() {
+	{
+		echo run.sh
+		echo .ci/run
+		find scripts tests -type f \( -name '*.sh' -o -name 'guest-initramfs-init' \)
+	} | sort -u
+}
+
+lint() {
+	local scripts csrc
+	mapfile -t scripts < <(shell_scripts)
+	check "shellcheck" shellcheck -x "${scripts[@]}"
+	local ksrc
+	mapfile -t csrc < <(find selftests tests/unit -name '*.[ch]')
+	ksrc=$(scripts/ksrc.sh) || { check "checkpatch (no kernel tree)" false; return; }
+	check "checkpatch" "$ksrc/scripts/checkpatch.pl" --no-tree --quiet --terse \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,NEW_TYPEDEFS,COMMIT_LOG_LONG_LINE \
+		--max-line-length=100 -f "${csrc[@]}"
+}
+
+unit() {
+	local t
+	check "unit tests build" make -s -C tests/unit
+	for t in tests/unit/*_test; do
+		[ -x "$t" ] || continue
+		check "unit: ${t##*/}" "$t" tests/fixtures
+	done
+	for t in tests/*_test.sh; do
+		[ -x "$t" ] || continue
+		check "unit: ${t##*/}" "$t"
+	done
+}
+
+runner() {
+	check "run.sh --help exits 0" expect_rc 0 ./run.sh --help
+	check "unknown option exits 2" expect_rc 2 ./run.sh --frobnicate
+	check "unknown option with --bisect exits 128" expect_rc 128 ./run.sh --bisect --frobnicate
+	check "unknown profile exits 2" expect_rc 2 ./run.sh --profile nosuch
+	check "unknown test exits 2" expect_rc 2 ./run.sh --tests nosuch
+	check "unreadable kernel exits 2" expect_rc 2 ./run.sh --kernel /nonexistent/bzImage
+	check "unreadable kernel with --bisect exits 128" expect_rc 128 ./run.sh --bisect --kernel /nonexistent/bzImage
+	check "--seed must be a number" expect_rc 2 ./run.sh --seed abc
+	check "--list names every test" list_names
+	# a file that is no kernel: QEMU or the boot fails -> infrastructure
+	head -c 1M /dev/urandom >"$out/garbage.bzImage"
+	check "unbootable kernel exits 3" expect_rc 3 ./run.sh --kernel "$out/garbage.bzImage" \
+		--results "$out/garbage" --tests dying_file
+	check "unbootable kernel with --bisect exits 125" expect_rc 125 ./run.sh --bisect \
+		--kernel "$out/garbage.bzImage" --results "$out/garbage2" --tests dying_file
+}
+
+list_names() {
+	local l
+	l=$(./run.sh --list) || return 1
+	for t in dying_file dying_anon sizes_match reparent_race; do
+		grep -q "^$t\$" <<<"$l" || { echo "--list lacks $t"; return 1; }
+	done
+}
+
+vm_good() {
+	./run.sh --kernel debian --results "$out/sid" || return 1
+	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/sid/summary.json" >/dev/null
+}
+
+vm_bad() {
+	local rc=0
+	./run.sh --kernel bookworm --results "$out/bookworm" || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1 on 6.1, got $rc"; return 1; }
+	jq -e '[.tests[] | select(.status == "fail" and .program == "dying_file"
+		and (.assertion // "" | test("dying_memcgs")))] | length > 0' \
+		"$out/bookworm/summary.json" >/dev/null || {
+		echo "summary.json does not name dying_file's dying_memcgs assertion:"
+		jq '.tests[] | select(.status == "fail")' "$out/bookworm/summary.json"
+		return 1
+	}
+}
+
+vm() {
+	check "quick profile on Debian sid's newest kernel passes" vm_good
+	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
+	# keep the two results folders for the log
+	for d in sid bookworm; do
+		[ -f "$out/$d/summary.json" ] &&
+			jq -c '{kernel: .kernel.release, exit_code, exit_reason, counts,
+				failed: [.tests[] | select(.status == "fail") | {name, assertion}],
+				seconds: ([.tests[].program_seconds] | unique | add)}' "$out/$d/summary.json" |
+			sed 's/^/# /'
+	done
+}
+
+for g in $groups; do
+	case $g in
+	lint | unit | runner | vm) "$g" ;;
+	*) echo "run-checks.sh: unknown group '$g'" >&2; exit 2 ;;
+	esac
+done
+echo "$npass passed, $nfail failed"
+[ "$nfail" = 0 ]
