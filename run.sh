@@ -21,11 +21,19 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
                      debian[=VERSION]  Debian sid's newest amd64 kernel
                                        (or that version while sid has it)
                      bookworm          Debian 12's 6.1 kernel (no reparenting)
+                     debug             the suite's DEBUG_VM kernel, built from
+                                       Debian sid's newest linux-source
                      PATH              a bzImage/vmlinuz file
                    without --kernel the tests run on this machine's kernel
                    (root, cgroup v2 with the memory controller).
   --modules DIR    lib/modules/<release> of a PATH kernel (built-in drivers
                    need none)
+  --ksrc DIR       build DIR (any kernel tree, e.g. a bisect working tree) with
+                   the fragments below, out of tree and cached, then boot it
+  --fragments "F"  configs/kernel/F.config fragments for --ksrc and debug
+                   (default "base debug")
+  --tries N        run the tests up to N times; the first failure is the
+                   verdict (each try has its own results folder)
   --profile NAME   $(cd "$MR_TOP/configs/profiles" && find . -name '*.conf' | sed 's|./||; s|\.conf$||' | sort | xargs | sed 's/ /, /g') (default quick)
   --tests LIST     comma- or space-separated test programs (default: the profile's)
   --seed N         seed for randomized schedules (default: time; recorded)
@@ -60,6 +68,7 @@ exit_with() {
 }
 
 kernel="" modules="" profile=quick tests="" seed="" resdir="" accel=auto list=0
+ksrc="" fragments="base debug" tries=1
 orig_cmd=$(printf '%q ' "$0" "$@")
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
 need() { [ $# -ge 2 ] || { log "error: $1 needs a value"; usage >&2; exit_with 2 "bad command line"; }; }
@@ -72,6 +81,9 @@ while [ $# -gt 0 ]; do
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	--results) need "$@"; resdir=$2; shift 2 ;;
 	--accel) need "$@"; accel=$2; shift 2 ;;
+	--ksrc) need "$@"; ksrc=$2; shift 2 ;;
+	--fragments) need "$@"; fragments=$2; shift 2 ;;
+	--tries) need "$@"; tries=$2; shift 2 ;;
 	--bisect) shift ;;
 	--list) list=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -89,8 +101,17 @@ for t in $tests; do
 done
 case $seed in '' | *[!0-9]*) [ -z "$seed" ] || exit_with 2 "--seed wants a number, not '$seed'" ;; esac
 case $accel in auto | kvm | tcg) ;; *) exit_with 2 "--accel wants auto, kvm or tcg" ;; esac
+case $tries in '' | *[!0-9]* | 0) exit_with 2 "--tries wants a positive number" ;; esac
+if [ -n "$ksrc" ]; then
+	[ -z "$kernel" ] || exit_with 2 "--ksrc and --kernel exclude each other"
+	{ [ -f "$ksrc/Makefile" ] && [ -d "$ksrc/mm" ]; } || exit_with 2 "'$ksrc' is not a kernel tree"
+	kernel=build
+fi
+for f in $fragments; do
+	[ -f "$MR_TOP/configs/kernel/$f.config" ] || exit_with 2 "no fragment configs/kernel/$f.config"
+done
 case $kernel in
-'' | debian | debian=* | bookworm) ;;
+'' | debian | debian=* | bookworm | debug | build) ;;
 *) [ -r "$kernel" ] || exit_with 2 "kernel image '$kernel' is not readable" ;;
 esac
 [ -z "$modules" ] || [ -d "$modules" ] || exit_with 2 "modules folder '$modules' does not exist"
@@ -131,6 +152,13 @@ debian | debian=* | bookworm)
 	kernel_package=$(cat "$kdir/package")
 	kernel_config="$kdir/config"
 	;;
+debug | build)
+	kernel_image=$("$MR_TOP/scripts/build-kernel.sh" ${ksrc:+--ksrc "$ksrc"} \
+		--fragments "$fragments") || exit_with 3 "kernel build failed"
+	kernel_config="$(dirname "$kernel_image")/../../../.config"
+	kernel_release=$(cat "$(dirname "$kernel_image")/../../../include/config/kernel.release")
+	kernel_package="built from ${ksrc:-Debian linux-source} with $fragments"
+	;;
 *)
 	kernel_image=$kernel
 	# "Linux kernel x86 boot executable bzImage, version 7.2.0 (...)"
@@ -156,6 +184,8 @@ finish_results() {
 	reproduce="$(printf '%q ' "$MR_TOP/run.sh")--profile $profile --tests '$tests' --seed $seed"
 	case $kernel in
 	debian | debian=*) reproduce="$reproduce --kernel debian=$(cut -d' ' -f2 <<<"$kernel_package")" ;;
+	debug) reproduce="$reproduce --kernel debug --fragments '$fragments'" ;;
+	build) reproduce="$reproduce --ksrc $(printf '%q' "$ksrc") --fragments '$fragments'" ;;
 	'') ;;
 	*) reproduce="$reproduce --kernel $kernel${modules:+ --modules $modules}" ;;
 	esac
@@ -180,16 +210,34 @@ finish_results() {
 	"$MR_TOP/scripts/summarize.sh" "$resdir" || log "summary.json could not be written"
 }
 
-log "results: $resdir"
-guest_args=(--results "$resdir" --profile "$profile" --tests "$tests" --seed "$seed")
-rc=0
-if [ -n "$kernel" ]; then
-	"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
-		--results "$resdir" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
-		--accel "$accel" -- "$MR_TOP/scripts/run-tests.sh" "${guest_args[@]}" || rc=$?
-else
-	"$MR_TOP/scripts/run-tests.sh" "${guest_args[@]}" || rc=$?
-fi
+# run_once DIR: one run of the tests into DIR; sets rc
+run_once() {
+	local args=(--results "$1" --profile "$profile" --tests "$tests" --seed "$seed")
+	rc=0
+	if [ -n "$kernel" ]; then
+		"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
+			--results "$1" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
+			--accel "$accel" -- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" || rc=$?
+	else
+		"$MR_TOP/scripts/run-tests.sh" "${args[@]}" || rc=$?
+	fi
+}
+
+# ktest.pl's BISECT_TRIES: earlier tries that passed keep their own folders;
+# the last folder is the one with the verdict.
+try=1
+while :; do
+	log "results: $resdir$([ "$tries" -gt 1 ] && echo " (try $try of $tries)")"
+	run_once "$resdir"
+	if [ "$rc" != 0 ] || [ "$try" -ge "$tries" ]; then
+		break
+	fi
+	finish_results 0 "try $try of $tries passed"
+	try=$((try + 1))
+	resdir="${resdir%-try*}-try$try"
+	mkdir -p "$resdir"
+	[ -f "${resdir%-try*}/config" ] && cp "${resdir%-try*}/config" "$resdir/config"
+done
 
 case $rc in
 0) reason="all tests passed" ;;

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mutate.sh MUTATION.mut TREE — apply one bug injection to a kernel TREE.
+#
+# A mutation is data (configs/mutations/*.mut): file=, function=, from=, to=.
+# The edit replaces the text `from` by `to` inside the body of `function`
+# only, and must match exactly once there: a mutation that no longer applies
+# to a newer kernel fails loudly (exit 3) instead of testing nothing.
+# The file is rewritten (not edited in place), so a hard-linked copy of a
+# pristine tree stays pristine.
+set -eu
+
+mut=${1:?usage: mutate.sh MUTATION.mut TREE}
+tree=${2:?usage: mutate.sh MUTATION.mut TREE}
+
+get() { sed -n "s/^$1=//p" "$mut" | head -n 1; }
+file=$(get file) func=$(get function) from=$(get from) to=$(get to)
+if [ -z "$file" ] || [ -z "$func" ] || [ -z "$from" ]; then
+	echo "mutate.sh: $mut lacks file=, function= or from=" >&2
+	exit 2
+fi
+src="$tree/$file"
+[ -f "$src" ] || { echo "mutate.sh: no $file in $tree" >&2; exit 3; }
+
+# Function bodies in kernel style: the definition line starts at column 0
+# and names the function followed by "(", the body ends at the first "}" in
+# column 0.
+awk -v fname="$func" -v from="$from" -v to="$to" '
+	function is_def(line) {
+		return line ~ ("^[a-z].*[ *]" fname "\\(") && line !~ /;[ \t]*$/
+	}
+	!inside && is_def($0) { inside = 1 }
+	inside {
+		if ((i = index($0, from)) > 0) {
+			$0 = substr($0, 1, i - 1) to substr($0, i + length(from))
+			hits++
+		}
+		if ($0 ~ /^}/) inside = 0
+	}
+	{ print }
+	END { if (hits != 1) exit 3 }
+' "$src" >"$src.mutated" || {
+	rm -f "$src.mutated"
+	echo "mutate.sh: '$from' not found exactly once in $func() of $file" >&2
+	exit 3
+}
+rm -f "$src"
+mv "$src.mutated" "$src"
