@@ -8,6 +8,8 @@
 #   make run        ./run.sh --kernel debian (the quick profile in a VM)
 #   make install    install the kselftest collection (INSTALL_PATH=...)
 #   make fixtures KERNEL=debian|bookworm   recapture unit-test fixtures
+#   make selfcheck  mutation testing: each configs/mutations/*.mut injected
+#                   into the debug kernel must make the quick profile fail
 #   make bench      churn benchmark
 SHELL := /bin/bash
 KSRC ?= $(shell scripts/ksrc.sh)
@@ -34,8 +36,11 @@ fixtures: all
 bench: all
 	tests/bench.sh
 
+selfcheck: deps all
+	tests/selfcheck.sh
+
 clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tests/unit clean
 
-.PHONY: all deps check run install fixtures bench clean
+.PHONY: all deps check run install fixtures bench selfcheck clean

@@ -106,10 +106,14 @@ enum mr_class mr_splat_feed(struct mr_splat *s, const char *line);
  * struct mr_kmsg - a reader of /dev/kmsg records
  * @fd: open /dev/kmsg
  * @lost: records overwritten before they could be read (EPIPE)
+ * @next_seq: sequence number expected next, 0 before the first record
+ * @first_seq: records before this sequence number are skipped
  */
 struct mr_kmsg {
 	int fd;
 	unsigned long lost;
+	unsigned long long next_seq;
+	unsigned long long first_seq;
 };
 
 /**

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# selfcheck.sh [MUTATION...] — mutation testing of the suite (`make selfcheck`).
+#
+# Builds the suite's debug kernel from a hard-linked copy of Debian's
+# linux-source, runs the quick profile on it (must exit 0), then for each
+# bug injection in configs/mutations/ (default: all) applies it, rebuilds
+# incrementally and runs the quick profile again: it must exit 1, and the
+# failing test or the kernel splat class must match the mutation's expect=.
+# Writes results/selfcheck-<time>/table.md (mutation, verdict, detected by,
+# seconds to detect) and ends with "N passed, M failed".
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+muts=("$@")
+if [ ${#muts[@]} = 0 ]; then
+	mapfile -t muts < <(find "$top/configs/mutations" -name '*.mut' -printf '%f\n' | sed 's/\.mut$//' | sort)
+fi
+profile=${SELFCHECK_PROFILE:-quick}
+
+src="$("$top/scripts/fetch-debian-kernel.sh" sid source)/tree"
+src=$(cd "$src" && pwd -P)
+tree="$MR_CACHE/selfcheck/$(basename "$src")"
+if [ ! -f "$tree/.complete" ]; then
+	log "making a hard-linked copy of $src"
+	rm -rf "$tree"
+	mkdir -p "$(dirname "$tree")"
+	cp -al "$src" "$tree"
+	touch "$tree/.complete"
+fi
+
+# Put back every file a mutation may touch; touch it so kbuild rebuilds.
+restore() {
+	local m f
+	for m in "$top"/configs/mutations/*.mut; do
+		f=$(sed -n 's/^file=//p' "$m")
+		if ! cmp -s "$src/$f" "$tree/$f"; then
+			ln -f "$src/$f" "$tree/$f"
+			touch "$tree/$f"
+		fi
+	done
+}
+trap restore EXIT
+
+out="$top/results/selfcheck-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+table="$out/table.md"
+printf '| mutation | verdict | run.sh exit | detected by | seconds to detect |\n|---|---|---|---|---|\n' >"$table"
+npass=0 nfail=0
+
+# detected RESULTS: the failing programs and splat classes of a run
+detected() {
+	jq -r '[(.tests[] | select(.status == "fail") | .program),
+		(.kernel_badness[] | select(.test != "-") | .class),
+		(if .vm.status != "ok" then .vm.status else empty end)]
+		| unique | join(",")' "$1/summary.json" 2>/dev/null
+}
+
+# run_case NAME EXPECT: build the tree as it is now and run the profile
+run_case() {
+	local name=$1 expect=$2 img rc=0 start by verdict
+	start=$(date +%s)
+	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree") || {
+		echo "not ok $((npass + nfail + 1)) $name # kernel build failed"
+		nfail=$((nfail + 1))
+		printf '| %s | build failed | - | - | - |\n' "$name" >>"$table"
+		return
+	}
+	local built=$(($(date +%s) - start))
+	start=$(date +%s)
+	"$top/run.sh" --kernel "$img" --profile "$profile" --seed 1 --results "$out/$name" || rc=$?
+	local secs=$(($(date +%s) - start))
+	by=$(detected "$out/$name")
+	if [ "$expect" = pass ]; then
+		[ "$rc" = 0 ] && verdict=ok || verdict="not ok"
+	else
+		verdict="not ok"
+		[ "$rc" = 1 ] && grep -qE "(^|,)($expect)(,|$)" <<<"$by" && verdict=ok
+	fi
+	if [ "$verdict" = ok ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
+	echo "$verdict $((npass + nfail)) $name # exit=$rc detected_by=${by:-nothing} expected=$expect build=${built}s run=${secs}s"
+	printf '| %s | %s | %s | %s | %s |\n' "$name" \
+		"$([ "$verdict" = ok ] && echo "caught as expected" || echo "MISSED (expected $expect)")" \
+		"$rc" "${by:--}" "$secs" >>"$table"
+}
+
+restore
+run_case unmodified pass
+for m in "${muts[@]}"; do
+	f="$top/configs/mutations/$m.mut"
+	[ -f "$f" ] || { echo "selfcheck: no mutation $m" >&2; exit 2; }
+	restore
+	if ! "$top/scripts/mutate.sh" "$f" "$tree"; then
+		echo "not ok $((npass + nfail + 1)) $m # does not apply to $(basename "$src")"
+		nfail=$((nfail + 1))
+		continue
+	fi
+	run_case "$m" "$(sed -n 's/^expect=//p' "$f")"
+done
+cat "$table"
+echo "$npass passed, $nfail failed"
+[ "$nfail" = 0 ]
