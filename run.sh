@@ -63,6 +63,13 @@ exit_with() {
 		*) rc=125 ;;
 		esac
 	fi
+	if [ -n "${resdir:-}" ] && [ -f "$resdir/summary.json" ]; then
+		jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness",
+			(.tests[] | select(.status == "fail") | "FAIL \(.name): \(.assertion // "see its log")"),
+			(.kernel_badness[] | select(.test != "-") | "KERNEL \(.class) in \(.test): \(.line)")' \
+			"$resdir/summary.json" >&2 || true
+		log "results in $resdir"
+	fi
 	[ "$rc" = 0 ] || log "exit $rc: $*"
 	exit "$rc"
 }
@@ -214,14 +221,30 @@ finish_results() {
 run_once() {
 	local args=(--results "$1" --profile "$profile" --tests "$tests" --seed "$seed")
 	rc=0
+	# In the background, so that a signal reaches us at once and is passed
+	# on: vm.sh then kills QEMU, run-tests.sh the test processes.
 	if [ -n "$kernel" ]; then
 		"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
 			--results "$1" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
-			--accel "$accel" -- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" || rc=$?
+			--accel "$accel" -- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	else
-		"$MR_TOP/scripts/run-tests.sh" "${args[@]}" || rc=$?
+		"$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	fi
+	child=$!
+	wait "$child" || rc=$?
+	child=""
 }
+child=""
+# shellcheck disable=SC2317 # invoked by the trap
+on_signal() {
+	trap '' INT TERM
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	exit_with 130 "interrupted"
+}
+trap on_signal INT TERM
 
 # ktest.pl's BISECT_TRIES: earlier tries that passed keep their own folders;
 # the last folder is the one with the verdict.

@@ -122,7 +122,78 @@ vm_bad() {
 	}
 }
 
+# Host-side verdicts on a real kernel: a guest that panics, hangs, or whose
+# QEMU is killed, and an interrupted run.sh, all with the sid kernel.
+vm_kdir() { scripts/fetch-debian-kernel.sh sid image; }
+
+vm_panic() {
+	local k d=$out/panic rc=0
+	k=$(vm_kdir) && mkdir -p "$d" || return 1
+	scripts/vm.sh --kernel "$k/vmlinuz" --modules "$k/modules" --results "$d" --timeout 90 \
+		-- /bin/sh -c 'echo "memcg_reparent: start panic_probe" >/dev/kmsg; echo c >/proc/sysrq-trigger' || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+	grep -q '^status=panic' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
+	selftests/mr_logscan "$d/console.log" | grep -q "^panic	panic_probe	" ||
+		{ echo "console scan did not attribute the panic to panic_probe"; return 1; }
+}
+
+vm_hang() {
+	local k d=$out/hang rc=0
+	k=$(vm_kdir) && mkdir -p "$d" || return 1
+	scripts/vm.sh --kernel "$k/vmlinuz" --modules "$k/modules" --results "$d" --timeout 25 \
+		-- /bin/sleep 600 || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+	grep -q '^status=hang' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
+}
+
+# our_qemu DIR: QEMU processes serving results folder DIR
+our_qemu() { pgrep -f "qemu-system-x86_64.*path=$1,mount_tag=results" || true; }
+
+# wait_booted DIR: until the guest runs its command (bounded: 60 s)
+wait_booted() {
+	local tries=120
+	while [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		grep -q 'memcg_reparent-guest: running' "$1/console.log" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	echo "guest did not boot in 60 s"
+	return 1
+}
+
+vm_qemu_killed() {
+	local k d=$out/killed rc=0 pid
+	k=$(vm_kdir) && mkdir -p "$d" || return 1
+	scripts/vm.sh --kernel "$k/vmlinuz" --modules "$k/modules" --results "$d" --timeout 120 \
+		-- /bin/sleep 600 &
+	pid=$!
+	wait_booted "$d" || { kill "$pid"; return 1; }
+	kill -KILL "$(our_qemu "$d")"
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+	grep -q '^status=died' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
+}
+
+vm_interrupted() {
+	local d=$out/interrupted rc=0 pid left
+	mkdir -p "$d"
+	./run.sh --kernel debian --results "$d" --bisect &
+	pid=$!
+	wait_booted "$d" || { kill "$pid"; return 1; }
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 128 ] || { echo "expected 128 (interrupted, --bisect), got $rc"; return 1; }
+	left=$(our_qemu "$d")
+	[ -z "$left" ] || { echo "QEMU left running: $left"; return 1; }
+	left=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'memcg-reparent-vm.*' -newer "$d/guest.args")
+	[ -z "$left" ] || { echo "VM run folder left: $left"; return 1; }
+}
+
 vm() {
+	check "guest panic: exit 1, status panic, attributed on the console" vm_panic
+	check "guest hang: outer timeout, exit 1, status hang" vm_hang
+	check "QEMU killed: exit 1, status died" vm_qemu_killed
+	check "run.sh interrupted: QEMU and run folder gone" vm_interrupted
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
 	# keep the two results folders for the log
