@@ -215,6 +215,7 @@ finish_results() {
 		"$MR_TOP/selftests/mr_logscan" "$resdir/console.log" >"$resdir/console-badness.txt" || true
 	fi
 	"$MR_TOP/scripts/summarize.sh" "$resdir" || log "summary.json could not be written"
+	"$MR_TOP/scripts/plot.sh" "$resdir" || log "plots could not be drawn"
 }
 
 # run_once DIR: one run of the tests into DIR; sets rc

@@ -46,7 +46,7 @@ kmsg() { echo "memcg_reparent: $*" >/dev/kmsg 2>/dev/null || true; }
 
 # Kill what a program left running if we are interrupted: every test
 # program runs in its own session, and its cgroups are reaped after.
-current_sid=""
+current_sid="" sampler=""
 reap_cgroups() {
 	local cg2 d pid
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -62,6 +62,7 @@ reap_cgroups() {
 # shellcheck disable=SC2317 # invoked by the trap
 on_signal() {
 	[ -n "$current_sid" ] && pkill -KILL -s "$current_sid" 2>/dev/null
+	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
 	sleep 0.2
 	reap_cgroups
 	log "interrupted; test processes killed, cgroups reaped"
@@ -94,12 +95,16 @@ for t in "$@"; do
 	kmsg "start $t"
 	start=$(date +%s.%N)
 	if [ -x "$prog" ]; then
+		"$here/sampler.sh" "$results/timeseries.csv" "$t" "${MR_SAMPLE_INTERVAL:-1}" &
+		sampler=$!
 		setsid timeout --kill-after=10 "$MR_TEST_TIMEOUT" "$prog" \
 			>"$results/tests/$t.log" 2>&1 &
 		current_sid=$!
 		rc=0
 		wait "$current_sid" || rc=$?
 		current_sid=""
+		kill "$sampler" 2>/dev/null || true
+		wait "$sampler" 2>/dev/null || true
 	else
 		echo "# $prog: not built (run make)" >"$results/tests/$t.log"
 		rc=127

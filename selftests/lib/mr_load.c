@@ -171,7 +171,7 @@ void mr_child_release(struct mr_child *c)
 /* Keeps the last MR_LOG_MAX bytes of output. */
 static void drain_output(struct mr_child *c)
 {
-	char buf[1024];
+	char buf[MR_LOG_MAX / 4];
 	ssize_t n;
 	size_t keep;
 
@@ -184,11 +184,6 @@ static void drain_output(struct mr_child *c)
 				return;
 			close_fd(&c->out);
 			return;
-		}
-		if ((size_t)n >= MR_LOG_MAX) {
-			memcpy(c->log, buf + n - MR_LOG_MAX, MR_LOG_MAX);
-			c->log_len = MR_LOG_MAX;
-			continue;
 		}
 		if (c->log_len + n > MR_LOG_MAX) {
 			keep = MR_LOG_MAX - n;
