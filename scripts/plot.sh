@@ -20,14 +20,14 @@ awk -F, 'NR > 1 { print $2 }' "$csv" | sort -u | while read -r t; do
 		printf "%.2f %s %s %.2f %.2f %.2f %s\n", $1 - t0, $4, $5,
 			$6 / 1048576, $8 / 1048576, $7 / 1048576, ($12 == "" ? 0 : $12) }' "$csv" >"$data"
 	gnuplot <<GP
-set terminal pngcairo size 1000,700 font ",10"
+set terminal pngcairo noenhanced size 1000,700 font ",10"
 set output "$dir/plot-$t.png"
 set multiplot layout 2,1 title "$t — $(sed -n 's/^release=//p' "$dir/guest-env" 2>/dev/null)"
 set grid
 set key top left
 set ylabel "cgroups"
-plot "$data" using 1:3 with lines lw 2 title "nr\\\\_dying\\\\_descendants", \
-     "$data" using 1:2 with lines title "nr\\\\_descendants"
+plot "$data" using 1:3 with lines lw 2 title "nr_dying_descendants", \
+     "$data" using 1:2 with lines title "nr_descendants"
 set xlabel "seconds"
 set ylabel "MiB"
 set y2label "MGLRU generations"

@@ -13,33 +13,60 @@ set -eu
 csv=${1:?usage: sampler.sh CSV TEST [INTERVAL]}
 test=${2:?usage: sampler.sh CSV TEST [INTERVAL]}
 interval=${3:-1}
-cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+cg2=${MR_CG2:-}
+[ -n "$cg2" ] || cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$cg2" ] || exit 0
 [ -s "$csv" ] || echo "t_s,test,cgroup,nr_descendants,nr_dying,memory_current,anon,file,pgscan,pgsteal,workingset_refault_file,lrugen_gens,lrugen_pages" >"$csv"
-start=$(date +%s.%N)
+start=$EPOCHREALTIME
 trap 'exit 0' TERM INT
 
+# One awk per sample reads every file: forks are dear in a TCG guest.
 while :; do
-	now=$(date +%s.%N)
-	for d in "$cg2"/memcg_reparent.*; do
-		[ -d "$d" ] || continue
-		name=/${d#"$cg2"/}
-		# exact keys; a file that vanished with its cgroup ends the row
-		{
-			awk '$1 == "nr_descendants" { a = $2 } $1 == "nr_dying_descendants" { b = $2 }
-				END { printf "%s,%s", a, b }' "$d/cgroup.stat"
-			printf ',%s' "$(cat "$d/memory.current")"
-			awk '$1 == "anon" { a = $2 } $1 == "file" { f = $2 } $1 == "pgscan" { s = $2 }
-				$1 == "pgsteal" { t = $2 } $1 == "workingset_refault_file" { r = $2 }
-				END { printf ",%s,%s,%s,%s,%s", a, f, s, t, r }' "$d/memory.stat"
-			awk -v path="$name" '
-				$1 == "memcg" { mine = ($3 == path); next }
-				!mine { next }
-				$1 == "node" { n = 0; next }
-				NF >= 4 && $1 ~ /^[0-9]+$/ { n++; if (n > g) g = n; p += $3 + $4 }
-				END { printf ",%d,%d", g, p }' /sys/kernel/debug/lru_gen 2>/dev/null || printf ',,'
-		} 2>/dev/null | awk -v t="$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.2f", b - a }')" \
-			-v test="$test" -v cg="$name" 'NF { print t "," test "," cg "," $0 }' >>"$csv"
-	done
+	set -- "$cg2"/memcg_reparent.*
+	if [ -d "$1" ]; then
+		awk -v t0="$start" -v now="$EPOCHREALTIME" -v test="$test" -v cg2="$cg2" '
+		function val(file, key,   line, f, v) {
+			v = ""
+			while ((getline line < file) > 0) {
+				split(line, f, " ")
+				if (f[1] == key) v = f[2]
+			}
+			close(file)
+			return v
+		}
+		function first(file,   line) {
+			line = ""
+			getline line < file
+			close(file)
+			return line
+		}
+		BEGIN {
+			for (i = 1; i < ARGC; i++) {
+				d = ARGV[i]
+				name = substr(d, length(cg2) + 1)
+				cur = first(d "/memory.current")
+				if (cur == "") continue
+				gens = 0; pages = 0; n = 0; mine = 0
+				while ((getline line < "/sys/kernel/debug/lru_gen") > 0) {
+					nf = split(line, f, " ")
+					if (f[1] == "memcg") { mine = (f[3] == name); continue }
+					if (!mine) continue
+					if (f[1] == "node") { n = 0; continue }
+					if (nf >= 4 && f[1] ~ /^[0-9]+$/) {
+						n++
+						if (n > gens) gens = n
+						pages += f[3] + f[4]
+					}
+				}
+				close("/sys/kernel/debug/lru_gen")
+				st = d "/memory.stat"
+				printf "%.2f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%d\n", now - t0, test, name,
+					val(d "/cgroup.stat", "nr_descendants"),
+					val(d "/cgroup.stat", "nr_dying_descendants"), cur,
+					val(st, "anon"), val(st, "file"), val(st, "pgscan"),
+					val(st, "pgsteal"), val(st, "workingset_refault_file"), gens, pages
+			}
+		}' "$@" >>"$csv" 2>/dev/null || true
+	fi
 	sleep "$interval"
 done

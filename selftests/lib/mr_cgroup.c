@@ -66,10 +66,9 @@ static int find_cgroup2(char *mnt, char *mnt_root, size_t len)
 			continue;
 		unescape_octal(f[3]);
 		unescape_octal(f[4]);
-		if (strlen(f[3]) >= len || strlen(f[4]) >= len)
+		if (mr_pathf(mnt_root, len, "%s", f[3]) ||
+		    mr_pathf(mnt, len, "%s", f[4]))
 			continue;
-		strcpy(mnt_root, f[3]);
-		strcpy(mnt, f[4]);
 		ret = 0;
 		break;
 	}
@@ -118,15 +117,14 @@ int mr_cg_probe(struct mr_cg_run *run, char *why, size_t len)
 	if (env && *env) {
 		n = strlen(run->mnt);
 		if (strncmp(env, run->mnt, n) || (env[n] && env[n] != '/') ||
-		    strlen(env) >= sizeof(run->base)) {
+		    mr_pathf(run->base, sizeof(run->base), "%s", env)) {
 			snprintf(why, len,
 				 "no cgroup v2 memory controller (MR_CGROUP_ROOT=%s is not below %s)",
 				 env, run->mnt);
 			return -EOPNOTSUPP;
 		}
-		strcpy(run->base, env);
 	} else {
-		strcpy(run->base, run->mnt);
+		memcpy(run->base, run->mnt, sizeof(run->base));
 	}
 	if (!file_has_word(run->base, "cgroup.controllers", "memory")) {
 		snprintf(why, len,
@@ -177,7 +175,7 @@ static int cg_populated(const char *path)
 }
 
 /* Calls @fn on each child cgroup directory of @path. */
-static int for_each_child(const char *path,
+static int walk_children(const char *path,
 			  int (*fn)(const char *child, void *arg), void *arg)
 {
 	char buf[4096], child[PATH_MAX];
@@ -226,7 +224,7 @@ static int kill_procs(const char *path, void *arg)
 		if (pid > 0)
 			kill(pid, SIGKILL);
 	}
-	return for_each_child(path, kill_procs, arg);
+	return walk_children(path, kill_procs, arg);
 }
 
 static int kill_tree(const char *path)
@@ -256,7 +254,7 @@ static int rmdir_tree(const char *path, void *arg)
 	struct rm_ctx *ctx = arg;
 	int ret;
 
-	ret = for_each_child(path, rmdir_tree, arg);
+	ret = walk_children(path, rmdir_tree, arg);
 	if (ret && ret != -ENOENT)
 		return ret;
 	for (;;) {
@@ -332,7 +330,7 @@ int mr_cg_reap_stale(const char *base)
 {
 	int count = 0, ret;
 
-	ret = for_each_child(base, reap_one, &count);
+	ret = walk_children(base, reap_one, &count);
 	return ret ? ret : count;
 }
 
@@ -551,6 +549,19 @@ int mr_cg_kpath(const struct mr_cg_run *run, const char *path, char *out,
 	else
 		ret = snprintf(out, len, "%s%s", run->mnt_root, rest);
 	return ret < 0 || (size_t)ret >= len ? -ENAMETOOLONG : 0;
+}
+
+int mr_cg_fspath(const struct mr_cg_run *run, const char *kpath, char *out,
+		 size_t len)
+{
+	size_t n = strlen(run->mnt_root);
+
+	if (!strcmp(run->mnt_root, "/"))
+		return mr_pathf(out, len, "%s%s", run->mnt, kpath);
+	if (strncmp(kpath, run->mnt_root, n) ||
+	    (kpath[n] && kpath[n] != '/'))
+		return -EINVAL;
+	return mr_pathf(out, len, "%s%s", run->mnt, kpath + n);
 }
 
 int mr_cg_run_create(struct mr_cg_run *run, pid_t owner)

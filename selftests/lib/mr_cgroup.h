@@ -202,4 +202,18 @@ bool mr_cg_exists(const char *path);
 int mr_cg_kpath(const struct mr_cg_run *run, const char *path, char *out,
 		size_t len);
 
+/**
+ * mr_cg_fspath() - the directory of a cgroup the kernel names by @kpath
+ * @run: the run (for the mount)
+ * @kpath: hierarchy path, as in lru_gen or /proc/PID/cgroup
+ * @out: buffer for the directory
+ * @len: size of @out
+ *
+ * The inverse of mr_cg_kpath().
+ *
+ * Return: 0, -EINVAL if @kpath is outside the mount, -ENAMETOOLONG.
+ */
+int mr_cg_fspath(const struct mr_cg_run *run, const char *kpath, char *out,
+		 size_t len);
+
 #endif /* MR_CGROUP_H */

@@ -142,7 +142,7 @@ enum mr_class mr_classify(const char *line)
 	const char *s = mr_strip_prefix(line);
 	size_t i;
 
-	for (i = 0; i < sizeof(benign) / sizeof(benign[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(benign); i++)
 		if (starts(s, benign[i]))
 			return MR_CLASS_NONE;
 
@@ -314,13 +314,18 @@ void mr_kmsg_close(struct mr_kmsg *k)
 
 int mr_kmsg_mark(const char *what, const char *name, unsigned long long *seq)
 {
-	char msg[512], text[RECORD_MAX];
+	char want[512], msg[sizeof(want) + 8], text[RECORD_MAX];
 	unsigned long long s;
 	struct mr_kmsg k;
 	int fd, ret, i;
 
-	/* level 5 (notice) so that the marker reaches the console too */
-	snprintf(msg, sizeof(msg), "<5>" MR_NAME ": %s %s", what, name);
+	/*
+	 * Level 5 (notice) so that the marker reaches the console too; the
+	 * newline finalizes the record at once (readers of /dev/kmsg do not
+	 * see a record that a continuation line could still extend).
+	 */
+	snprintf(want, sizeof(want), MR_NAME ": %s %s", what, name);
+	snprintf(msg, sizeof(msg), "<5>%s\n", want);
 	if (seq) {
 		ret = mr_kmsg_open(&k);
 		if (ret)
@@ -342,7 +347,7 @@ int mr_kmsg_mark(const char *what, const char *name, unsigned long long *seq)
 	for (i = 0; i < 10000; i++) {
 		if (mr_kmsg_next(&k, text, sizeof(text), &s) <= 0)
 			break;
-		if (!strcmp(text, msg + 3)) {
+		if (!strcmp(text, want)) {
 			*seq = s;
 			ret = 0;
 			break;
@@ -404,7 +409,7 @@ int mr_kernel_check(unsigned long long start_seq, const char *end_marker,
 		problems++;
 	}
 	if (k.lost)
-		mr_msg("kernel log: %lu record(s) overwritten before they were read; the taint check still applies",
+		mr_msg("kernel log: %lu record(s) overwritten before they were read (the taint check still applies)",
 		       k.lost);
 	mr_kmsg_close(&k);
 	if (ret < 0)

@@ -103,6 +103,14 @@ void mr_child_release(struct mr_child *c);
 int mr_child_wait(struct mr_child *c, int timeout_ms);
 
 /**
+ * mr_child_poll() - reap a child if it has exited, without waiting
+ * @c: child
+ *
+ * Return: -EBUSY while it runs, else as mr_child_wait().
+ */
+int mr_child_poll(struct mr_child *c);
+
+/**
  * mr_child_kill() - SIGKILL a child and reap it (no-op once reaped)
  * @c: child
  */
@@ -126,7 +134,8 @@ int mr_shmem_fill(size_t bytes);
 
 /**
  * mr_file_write() - write @bytes to @path through the page cache, then fsync
- * @path: file to create or truncate
+ * @path: file to write from offset 0, created if needed (never truncated,
+ *	  so blocks preallocated by mr_file_prealloc() are kept)
  * @bytes: size
  *
  * The file is kept: its clean page cache stays charged to the writer's
@@ -135,6 +144,21 @@ int mr_shmem_fill(size_t bytes);
  * Return: 0 or a negative errno.
  */
 int mr_file_write(const char *path, size_t bytes);
+
+/**
+ * mr_file_prealloc() - create @path with @bytes of allocated blocks, synced
+ * @path: file to create
+ * @bytes: size
+ *
+ * The file system metadata a file needs (directory entry, inode, extents,
+ * bitmaps, all in the block device's page cache) is then charged to the
+ * caller, not to the cgroup that later writes the data: a metadata page
+ * charged to a test memcg attaches the block device inode to that memcg's
+ * writeback and keeps it dying after rmdir, which is not reparenting.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_file_prealloc(const char *path, size_t bytes);
 
 /**
  * mr_scratch_check() - whether @dir can hold page cache tests

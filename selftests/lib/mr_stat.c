@@ -97,7 +97,7 @@ int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
 		mr_err_at(file, line, len, "read %s", path);
 		return len;
 	}
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		ret = mr_buf_key(buf, keys[i].key, keys[i].val);
 		if (ret) {
 			mr_err_at(file, line, ret, "%s: key '%s'",

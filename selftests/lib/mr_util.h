@@ -13,7 +13,13 @@
 
 #define MR_NAME		"memcg_reparent"
 
-#define __mr_printf(a, b)	__attribute__((format(printf, a, b)))
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /**
  * mr_err_at() - report an error as a TAP diagnostic on stderr
@@ -27,7 +33,7 @@
  * names the test line that used it, not the helper.
  */
 void mr_err_at(const char *file, int line, int err, const char *fmt, ...)
-	__mr_printf(4, 5);
+	__printf(4, 5);
 
 #define mr_err(err, fmt, ...) \
 	mr_err_at(__FILE__, __LINE__, err, fmt, ##__VA_ARGS__)
@@ -39,7 +45,7 @@ void mr_err_at(const char *file, int line, int err, const char *fmt, ...)
  * Tests run in forked children that leave with _exit(), so every message is
  * flushed at once or it would be lost.
  */
-void mr_msg(const char *fmt, ...) __mr_printf(1, 2);
+void mr_msg(const char *fmt, ...) __printf(1, 2);
 
 /**
  * mr_read_file() - read a whole file into a NUL-terminated buffer
@@ -87,7 +93,7 @@ int mr_buf_key(const char *buf, const char *key, long long *val);
  *
  * Return: 0 or -ENAMETOOLONG (then @buf holds a truncated string).
  */
-int mr_pathf(char *buf, size_t len, const char *fmt, ...) __mr_printf(3, 4);
+int mr_pathf(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
 
 /** mr_now_ms() - CLOCK_MONOTONIC in milliseconds */
 long long mr_now_ms(void);

@@ -1,0 +1,1152 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Test glue of the memcg_reparent suite on top of kselftest_harness.h.
+ *
+ * Include it once, from the test program.  Each program declares its needs
+ * (struct mr_needs, after LTP's struct tst_test) and embeds a struct mr_ctx
+ * in its fixture; mr_setup() checks the needs (SKIP with the reason), reads
+ * the parameters from the environment and builds this layout:
+ *
+ *	BASE/memcg_reparent.OWNER/	run subtree, OWNER = pid doing teardown
+ *	 ├── ctl/			the test process and its helpers
+ *	 └── t/				test root: every tree and assertion
+ *
+ * The fixture teardown must be FIXTURE_TEARDOWN_PARENT() calling
+ * mr_teardown(): it runs in the parent of the test process, so it also runs
+ * when the test crashes or fails an assertion.  It checks the kernel log and
+ * taint of the test's window, then kills and removes the run subtree.
+ * SIGINT/SIGTERM/SIGHUP of the harness do the same at once; a subtree left
+ * by a SIGKILLed run is reaped by the next one (its owner is dead).
+ *
+ * Failures of the suite's own assertions are printed as one TAP diagnostic
+ *	# ASSERTION <name>: <measured> expected<op><bound> [(context)]
+ * which the runner quotes as "the failing assertion" (the first one of a
+ * failing test).
+ */
+#ifndef MR_TEST_H
+#define MR_TEST_H
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "mr_cgroup.h"
+#include "mr_kmsg.h"
+#include "mr_load.h"
+#include "mr_lrugen.h"
+#include "mr_stat.h"
+#include "mr_util.h"
+
+/* Bound for dying memcgs to be freed once nothing pins them. */
+#define MR_DYING_MS	10000
+/* Bound for a loader (fio, stress-ng, function child) to finish. */
+#define MR_LOAD_MS	60000
+
+/**
+ * struct mr_needs - what a test program needs to run at all
+ * @root: euid 0
+ * @memcg: a cgroup v2 hierarchy with the memory controller
+ * @scratch: $MR_SCRATCH on a block file system (page cache tests)
+ * @fio: fio in $PATH and the fio job files
+ * @stress_ng: stress-ng in $PATH and the stress-ng job files
+ * @lru_gen: MGLRU enabled and debugfs lru_gen readable
+ */
+struct mr_needs {
+	bool root;
+	bool memcg;
+	bool scratch;
+	bool fio;
+	bool stress_ng;
+	bool lru_gen;
+};
+
+/**
+ * struct mr_params - parameters, from the environment
+ * @depth: MR_DEPTH, tree depth below the test root (default 2)
+ * @fanout: MR_FANOUT, children per inner node (default 3)
+ * @file_mb: MR_FILE_MB, page cache per leaf in MiB (default 4)
+ * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB (default 16)
+ * @race_seconds: MR_RACE_SECONDS, duration of race loops (default 10)
+ * @seed: MR_SEED, seed of random choices (default: time and pid, printed)
+ * @fio_writer: MR_WRITER=fio (default) writes page cache with the fio job
+ *		workloads/leaf-file-write.fio; MR_WRITER=c with an in-process
+ *		writer doing the same (fio's start-up costs seconds under TCG)
+ * @scratch: MR_SCRATCH, a directory on a scratch block file system
+ * @workloads: MR_WORKLOADS, the job file folder (default: "workloads" beside
+ *	       the binary, then "../workloads")
+ */
+struct mr_params {
+	long depth;
+	long fanout;
+	long file_mb;
+	long anon_mb;
+	long race_seconds;
+	long seed;
+	bool fio_writer;
+	char scratch[PATH_MAX];
+	char workloads[PATH_MAX];
+};
+
+/**
+ * struct mr_ctx - per-test state, embedded in the fixture
+ * @run: the run subtree
+ * @root: the test root, @run.path/t
+ * @ctl: @run.path/ctl, where the test process and its helpers live
+ * @home: the cgroup the test process was in before it moved to @ctl
+ * @kroot: @root as the kernel names it (debugfs lru_gen)
+ * @files: this run's folder on the scratch file system, "" if none
+ * @p: parameters
+ * @name: "<fixture>.<variant>.<test>", for kernel log markers
+ * @kmsg_seq: sequence number of the start marker in the kernel log
+ * @taint: taint flags at the start
+ * @mglru: MGLRU enabled and debugfs lru_gen readable
+ * @dying_base: nr_dying_descendants of @root at the start
+ * @dying_mem_base: nr_dying_subsys_memory of @root at the start, -1 if the
+ *		    kernel has no such key
+ */
+struct mr_ctx {
+	struct mr_cg_run run;
+	char root[PATH_MAX];
+	char ctl[PATH_MAX];
+	char home[PATH_MAX];
+	char kroot[PATH_MAX];
+	char files[PATH_MAX];
+	struct mr_params p;
+	char name[256];
+	unsigned long long kmsg_seq;
+	unsigned long taint;
+	bool mglru;
+	long long dying_base;
+	long long dying_mem_base;
+};
+
+/* State the harness process needs to clean up on a signal. */
+struct mr_shared {
+	pid_t main_pid;
+	pid_t pgid;
+	struct mr_cg_run run;
+	struct mr_cg_run last;
+};
+
+static struct mr_shared *mr_shared;
+
+/*
+ * The test runs in a process group of its own (the harness calls setpgrp())
+ * that a terminal's SIGINT does not reach: the harness process kills it and
+ * removes the run subtree itself.
+ */
+static void mr_on_signal(int sig)
+{
+	if (mr_shared && getpid() == mr_shared->main_pid) {
+		if (mr_shared->pgid > 0)
+			kill(-mr_shared->pgid, SIGKILL);
+		mr_cg_run_destroy(&mr_shared->run);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void __attribute__((constructor)) mr_test_init(void)
+{
+	struct sigaction sa = { .sa_handler = mr_on_signal };
+
+	mr_shared = mmap(NULL, sizeof(*mr_shared), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mr_shared == MAP_FAILED) {
+		mr_shared = NULL;
+		return;
+	}
+	memset(mr_shared, 0, sizeof(*mr_shared));
+	mr_shared->main_pid = getpid();
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* After a harness timeout (SIGKILL of the test) nothing else cleans up. */
+static void __attribute__((destructor)) mr_test_exit(void)
+{
+	if (mr_shared && getpid() == mr_shared->main_pid &&
+	    mr_shared->last.base[0]) {
+		mr_cg_reap_stale(mr_shared->last.base);
+		if (mr_shared->last.restore_memory)
+			mr_cg_run_destroy(&mr_shared->last);
+	}
+}
+
+/**
+ * MR_ASSERTION() - report a failed assertion of the suite and fail the test
+ * @aname: assertion name, stable (runners and CI key on it)
+ * @fmt: "<measured> expected<op><bound> [(context)]"
+ *
+ * The test goes on, so that one run shows every assertion that fails.
+ */
+#define MR_ASSERTION(aname, fmt, ...) do { \
+	mr_msg("ASSERTION %s: " fmt, aname, ##__VA_ARGS__); \
+	_metadata->exit_code = KSFT_FAIL; \
+} while (0)
+
+/**
+ * MR_FATAL() - report a failed assertion and stop the test
+ * @aname: assertion name
+ * @fmt: message
+ *
+ * For failures after which the rest of the test means nothing (a cgroup
+ * that cannot be created, a loader that failed).  The teardown still runs.
+ */
+#define MR_FATAL(aname, fmt, ...) do { \
+	MR_ASSERTION(aname, fmt, ##__VA_ARGS__); \
+	abort(); \
+} while (0)
+
+/**
+ * MR_OK() - stop the test if an operation returned a negative errno
+ * @aname: assertion name of the step
+ * @expr: the operation
+ */
+#define MR_OK(aname, expr) do { \
+	long __ret = (expr); \
+	if (__ret < 0) \
+		MR_FATAL(aname, "%s = %s (%s:%d)", #expr, \
+			 strerror((int)-__ret), __FILE__, __LINE__); \
+} while (0)
+
+/**
+ * mr_poll_until() - evaluate @cond until it holds or @timeout_ms passes
+ * @cond: expression, re-evaluated after growing sleeps (1 ms to 50 ms)
+ * @timeout_ms: bound
+ * @waited: receives the elapsed milliseconds
+ * @what: description for the log, "... to ..."
+ *
+ * Logs "waited N ms for WHAT" or "gave up after N ms waiting for WHAT".
+ *
+ * Return: whether @cond held.
+ */
+#define mr_poll_until(cond, timeout_ms, waited, what) ({ \
+	long long __start = mr_now_ms(), __delay = 1; \
+	bool __ok; \
+	for (;;) { \
+		__ok = (cond); \
+		if (__ok || mr_now_ms() - __start >= (timeout_ms)) \
+			break; \
+		mr_sleep_ms(__delay); \
+		if (__delay < 50) \
+			__delay *= 2; \
+	} \
+	*(waited) = mr_now_ms() - __start; \
+	mr_msg("%s %lld ms %s %s", __ok ? "waited" : "gave up after", \
+	       *(waited), __ok ? "for" : "waiting for", what); \
+	__ok; \
+})
+
+static inline bool mr_env_long(const char *name, long def, long min, long max,
+			long *val)
+{
+	const char *s = getenv(name);
+	char *end;
+
+	*val = def;
+	if (!s || !*s)
+		return true;
+	errno = 0;
+	*val = strtol(s, &end, 0);
+	if (errno || *end || *val < min || *val > max) {
+		mr_msg("%s=%s: expected an integer in [%ld, %ld]", name, s,
+		       min, max);
+		return false;
+	}
+	return true;
+}
+
+static inline bool mr_dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* MR_WORKLOADS, else workloads/ beside the binary, else ../workloads/. */
+static inline bool mr_find_workloads(char *out, size_t len)
+{
+	const char *env = getenv("MR_WORKLOADS");
+	char exe[PATH_MAX], *dir;
+	ssize_t n;
+
+	if (env && *env)
+		return !mr_pathf(out, len, "%s", env) && mr_dir_exists(out);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	if (!mr_pathf(out, len, "%s/workloads", dir) && mr_dir_exists(out))
+		return true;
+	return !mr_pathf(out, len, "%s/../workloads", dir) &&
+	       mr_dir_exists(out);
+}
+
+static inline bool mr_read_params(struct mr_params *p)
+{
+	const char *scratch = getenv("MR_SCRATCH");
+	const char *writer = getenv("MR_WRITER");
+	bool ok = true;
+
+	ok &= mr_env_long("MR_DEPTH", 2, 1, 16, &p->depth);
+	ok &= mr_env_long("MR_FANOUT", 3, 1, 16, &p->fanout);
+	ok &= mr_env_long("MR_FILE_MB", 4, 1, 4096, &p->file_mb);
+	ok &= mr_env_long("MR_ANON_MB", 16, 1, 4096, &p->anon_mb);
+	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
+	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
+			  LONG_MAX, &p->seed);
+	p->fio_writer = !writer || !*writer || !strcmp(writer, "fio");
+	if (!p->fio_writer && strcmp(writer, "c")) {
+		mr_msg("MR_WRITER=%s: expected fio or c", writer);
+		ok = false;
+	}
+	snprintf(p->scratch, sizeof(p->scratch), "%s", scratch ? scratch : "");
+	if (!mr_find_workloads(p->workloads, sizeof(p->workloads)))
+		p->workloads[0] = '\0';
+	return ok;
+}
+
+static inline bool mr_in_path(const char *prog)
+{
+	char *path = getenv("PATH"), *copy, *dir, *save, file[PATH_MAX];
+	bool found = false;
+
+	if (!path)
+		return false;
+	copy = strdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save))
+		found = !mr_pathf(file, sizeof(file), "%s/%s", dir, prog) &&
+			!access(file, X_OK);
+	free(copy);
+	return found;
+}
+
+/**
+ * mr_job() - path of a job file of the workloads folder
+ * @ctx: test context
+ * @file: job file name, e.g. "leaf-file-write.fio"
+ * @out: destination
+ * @len: size of @out
+ *
+ * Return: 0 or -ENOENT.
+ */
+static inline int mr_job(const struct mr_ctx *ctx, const char *file, char *out,
+		  size_t len)
+{
+	if (!ctx->p.workloads[0] ||
+	    mr_pathf(out, len, "%s/%s", ctx->p.workloads, file))
+		return -ENOENT;
+	return access(out, R_OK) ? -ENOENT : 0;
+}
+
+/*
+ * "<fixture>.<variant>.<test>" as the harness names it in KTAP; fixtures are
+ * named after their program, so the name says which program ran too.
+ */
+static inline void mr_test_name(struct __test_metadata *_metadata, char *out,
+			 size_t len)
+{
+	struct __fixture_variant_metadata *v;
+	const char *vname = "";
+
+	for (v = _metadata->fixture->variant; v; v = v->next) {
+		if (v->data == _metadata->variant) {
+			vname = v->name;
+			break;
+		}
+	}
+	snprintf(out, len, "%s%s%s.%s", _metadata->fixture->name,
+		 vname[0] ? "." : "", vname, _metadata->name);
+}
+
+/* The cgroup directory of the calling process, from /proc/self/cgroup. */
+static inline int mr_own_cgroup(const struct mr_ctx *ctx, char *out, size_t len)
+{
+	char *buf, *p, *nl;
+	int ret = -ENOENT;
+
+	if (mr_read_file("/proc/self/cgroup", &buf) < 0)
+		return -ENOENT;
+	/* the v2 line is "0::PATH" */
+	for (p = buf; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(p, "0::", 3))
+			continue;
+		ret = mr_cg_fspath(&ctx->run, p + 3, out, len);
+		break;
+	}
+	free(buf);
+	return ret;
+}
+
+/* Removes memcg_reparent.PID folders of dead runs, then creates ours. */
+static inline int mr_scratch_prepare(struct mr_ctx *ctx, pid_t owner)
+{
+	char path[PATH_MAX];
+	struct dirent *d, *f;
+	DIR *dir, *sub;
+	char *end;
+	long pid;
+
+	dir = opendir(ctx->p.scratch);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, MR_NAME ".", strlen(MR_NAME ".")))
+			continue;
+		pid = strtol(d->d_name + strlen(MR_NAME "."), &end, 10);
+		if (*end || pid <= 0 || mr_pid_alive(pid) ||
+		    mr_pathf(path, sizeof(path), "%s/%s", ctx->p.scratch,
+			     d->d_name))
+			continue;
+		sub = opendir(path);
+		if (!sub)
+			continue;
+		while ((f = readdir(sub)))
+			if (f->d_name[0] != '.')
+				unlinkat(dirfd(sub), f->d_name, 0);
+		closedir(sub);
+		rmdir(path);
+	}
+	closedir(dir);
+	if (mr_pathf(ctx->files, sizeof(ctx->files), "%s/" MR_NAME ".%d",
+		     ctx->p.scratch, owner))
+		return -ENAMETOOLONG;
+	if (mkdir(ctx->files, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static inline void mr_scratch_remove(struct mr_ctx *ctx)
+{
+	struct dirent *f;
+	DIR *dir;
+
+	if (!ctx->files[0])
+		return;
+	dir = opendir(ctx->files);
+	if (dir) {
+		while ((f = readdir(dir)))
+			if (f->d_name[0] != '.')
+				unlinkat(dirfd(dir), f->d_name, 0);
+		closedir(dir);
+	}
+	rmdir(ctx->files);
+	ctx->files[0] = '\0';
+}
+
+/**
+ * mr_setup() - check needs, build the run subtree, open the log window
+ * @_metadata: harness metadata (SKIP and failures)
+ * @ctx: test context (in the fixture, shared with the teardown)
+ * @needs: what the test needs
+ *
+ * Return: true when the test can run; false after SKIP or failure.
+ */
+static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ctx,
+		     const struct mr_needs *needs)
+{
+	char why[sizeof(_metadata->results->reason)], job[PATH_MAX];
+	pid_t owner = getppid();
+	int ret;
+
+	memset(ctx, 0, sizeof(*ctx));
+	mr_test_name(_metadata, ctx->name, sizeof(ctx->name));
+	if (!mr_read_params(&ctx->p)) {
+		MR_ASSERTION("params", "invalid environment, see above");
+		return false;
+	}
+	if (needs->root && geteuid())
+		SKIP(return false, "not root");
+	if (needs->memcg && mr_cg_probe(&ctx->run, why, sizeof(why)))
+		SKIP(return false, "%s", why);
+	if (needs->scratch &&
+	    mr_scratch_check(ctx->p.scratch, why, sizeof(why)))
+		SKIP(return false, "%s", why);
+	if (needs->fio && !mr_in_path("fio"))
+		SKIP(return false, "fio not installed");
+	if (needs->fio && mr_job(ctx, "leaf-file-write.fio", job, sizeof(job)))
+		SKIP(return false, "fio job files not found (set MR_WORKLOADS)");
+	if (needs->stress_ng && !mr_in_path("stress-ng"))
+		SKIP(return false, "stress-ng not installed");
+	if (needs->stress_ng && mr_job(ctx, "leaf-anon.job", job, sizeof(job)))
+		SKIP(return false, "stress-ng job files not found (set MR_WORKLOADS)");
+	ctx->mglru = mr_lrugen_enabled() == 1 &&
+		     !mr_lrugen_file(true, job, sizeof(job)) &&
+		     !mr_lrugen_file(false, job, sizeof(job));
+	if (needs->lru_gen && !ctx->mglru)
+		SKIP(return false, "MGLRU disabled or debugfs lru_gen not readable");
+
+	ret = mr_kmsg_mark("start", ctx->name, &ctx->kmsg_seq);
+	if (!ret)
+		ret = mr_taint_read(&ctx->taint);
+	if (ret) {
+		MR_ASSERTION("setup", "kernel log window: %s", strerror(-ret));
+		return false;
+	}
+
+	ret = mr_cg_run_create(&ctx->run, owner);
+	if (ret) {
+		MR_ASSERTION("setup", "run subtree: %s", strerror(-ret));
+		return false;
+	}
+	if (mr_shared) {
+		mr_shared->run = ctx->run;
+		mr_shared->last = ctx->run;
+		mr_shared->pgid = getpgrp();
+	}
+	ret = mr_pathf(ctx->root, sizeof(ctx->root), "%s/t", ctx->run.path);
+	if (!ret)
+		ret = mr_pathf(ctx->ctl, sizeof(ctx->ctl), "%s/ctl",
+			       ctx->run.path);
+	if (!ret)
+		ret = mr_own_cgroup(ctx, ctx->home, sizeof(ctx->home));
+	/* the scratch folder's metadata is charged to the home cgroup */
+	if (!ret && needs->scratch)
+		ret = mr_scratch_prepare(ctx, owner);
+	if (!ret)
+		ret = mr_cg_create(ctx->root);
+	if (!ret)
+		ret = mr_cg_create(ctx->ctl);
+	if (!ret)
+		ret = mr_cg_enter(ctx->ctl, getpid());
+	if (!ret)
+		ret = mr_cg_kpath(&ctx->run, ctx->root, ctx->kroot,
+				  sizeof(ctx->kroot));
+	if (!ret) {
+		ret = mr_cgroup_stat(ctx->root, "nr_dying_descendants",
+				     &ctx->dying_base);
+	}
+	if (!ret) {
+		ret = mr_cgroup_stat(ctx->root, "nr_dying_subsys_memory",
+				     &ctx->dying_mem_base);
+		if (ret == -ENOENT) {
+			ctx->dying_mem_base = -1;
+			ret = 0;
+		}
+	}
+	if (ret) {
+		/* the teardown does not run after a failed setup */
+		mr_scratch_remove(ctx);
+		/* leave ctl first: the drain kills everything inside */
+		if (ctx->home[0])
+			mr_cg_enter(ctx->home, getpid());
+		mr_cg_run_destroy(&ctx->run);
+		if (mr_shared)
+			mr_shared->run.path[0] = '\0';
+		MR_ASSERTION("setup", "test root: %s", strerror(-ret));
+		return false;
+	}
+	mr_msg("%s: root %s, MGLRU %s, seed %ld", ctx->name, ctx->root,
+	       ctx->mglru ? "on" : "off", ctx->p.seed);
+	return true;
+}
+
+/**
+ * mr_teardown() - end-of-test checks and cleanup, in the harness process
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * Fails the test on a memcg OOM kill under the test root (no test sets a
+ * limit), and on any kernel badness or new bad taint in the test's window,
+ * including what the removal of the subtree (more reparenting) triggers.
+ */
+static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx *ctx)
+{
+	char end[300];
+	long long oom;
+	int ret;
+
+	if (!ctx->run.path[0])
+		return;
+	if (!mr_memory_events(ctx->root, "oom_kill", &oom) && oom > 0)
+		MR_ASSERTION("no_oom_kill", "oom_kill=%lld expected==0", oom);
+	ret = mr_cg_run_destroy(&ctx->run);
+	if (ret)
+		MR_ASSERTION("cleanup", "remove %s: %s", ctx->run.path,
+			     strerror(-ret));
+	if (mr_shared)
+		mr_shared->run.path[0] = '\0';
+	mr_scratch_remove(ctx);
+
+	snprintf(end, sizeof(end), MR_NAME ": end %s", ctx->name);
+	ret = mr_kmsg_mark("end", ctx->name, NULL);
+	if (!ret)
+		ret = mr_kernel_check(ctx->kmsg_seq, end, ctx->taint);
+	if (ret < 0)
+		MR_ASSERTION("kernel_clean", "kernel log unreadable: %s",
+			     strerror(-ret));
+	else if (ret > 0)
+		MR_ASSERTION("kernel_clean", "%d problem(s) expected==0 (listed above)",
+			     ret);
+}
+
+/**
+ * mr_dying() - current nr_dying_descendants and nr_dying_subsys_memory of
+ *		the test root
+ * @ctx: test context
+ * @dying: nr_dying_descendants
+ * @dying_mem: nr_dying_subsys_memory, or -1 without the key
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_dying(const struct mr_ctx *ctx, long long *dying,
+		    long long *dying_mem)
+{
+	int ret;
+
+	*dying_mem = -1;
+	ret = mr_cgroup_stat(ctx->root, "nr_dying_descendants", dying);
+	if (!ret && ctx->dying_mem_base >= 0)
+		ret = mr_cgroup_stat(ctx->root, "nr_dying_subsys_memory",
+				     dying_mem);
+	return ret;
+}
+
+/* Whether hierarchy path @path is strictly below @root. */
+static inline bool mr_kpath_below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && path[n] == '/';
+}
+
+/* Logs the memcgs below the test root lru_gen still lists after rmdir. */
+static inline void mr_list_removed(const struct mr_ctx *ctx)
+{
+	const struct mr_lrugen_memcg *m;
+	unsigned long long anon, file;
+	char dir[PATH_MAX];
+	struct mr_lrugen lg;
+	int i;
+
+	if (!ctx->mglru || mr_lrugen_read(false, &lg))
+		return;
+	for (i = 0; i < lg.nr_memcgs; i++) {
+		m = &lg.memcgs[i];
+		if (!mr_kpath_below(m->path, ctx->kroot) ||
+		    (!mr_cg_fspath(&ctx->run, m->path, dir, sizeof(dir)) &&
+		     mr_cg_exists(dir) && m->id))
+			continue;
+		mr_lrugen_totals(m, &anon, &file);
+		mr_msg("removed but not freed: %s (id %llu) anon=%llu file=%llu pages",
+		       m->path, m->id, anon, file);
+	}
+	mr_lrugen_free(&lg);
+}
+
+static inline bool mr_dying_at_base(const struct mr_ctx *ctx, long long *dying,
+			     long long *dying_mem)
+{
+	if (mr_dying(ctx, dying, dying_mem))
+		return false;
+	return *dying <= ctx->dying_base && *dying_mem <= ctx->dying_mem_base;
+}
+
+/**
+ * mr_check_dying() - assertion dying_memcgs: the offlined memcgs are freed
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * Polls the test root's cgroup.stat until nr_dying_descendants (and
+ * nr_dying_subsys_memory where the kernel has it) are back at their values
+ * from the start, for at most MR_DYING_MS.
+ */
+static inline void mr_check_dying(struct __test_metadata *_metadata,
+			   const struct mr_ctx *ctx)
+{
+	long long dying = -1, dying_mem = -1, waited;
+
+	if (ctx->dying_mem_base < 0)
+		mr_msg("cgroup.stat has no nr_dying_subsys_memory on this kernel");
+	if (mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem),
+			  MR_DYING_MS, &waited,
+			  "nr_dying_descendants to return to its baseline"))
+		return;
+	mr_list_removed(ctx);
+	if (dying > ctx->dying_base)
+		MR_ASSERTION("dying_memcgs",
+			     "nr_dying_descendants=%lld expected<=%lld (waited %lld ms)",
+			     dying, ctx->dying_base, waited);
+	if (dying_mem > ctx->dying_mem_base)
+		MR_ASSERTION("dying_memcgs",
+			     "nr_dying_subsys_memory=%lld expected<=%lld (waited %lld ms)",
+			     dying_mem, ctx->dying_mem_base, waited);
+}
+
+/**
+ * mr_check_reachable() - assertion reparented_reachable
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * Reparented page cache must stay where the parent's reclaim finds it:
+ * memory.reclaim on the test root, asked for all of its page cache (a few
+ * tries, EAGAIN is a normal answer), must bring "file" down to the stat
+ * tolerance.  Call it after the children are gone and written back.
+ */
+static inline void mr_check_reachable(struct __test_metadata *_metadata,
+			       const struct mr_ctx *ctx)
+{
+	long long file, tol = mr_stat_tolerance();
+	char val[32];
+	int i, ret = 0;
+
+	MR_OK("reparented_reachable", mr_memory_stat(ctx->root, "file", &file));
+	for (i = 0; i < 5 && file > tol; i++) {
+		snprintf(val, sizeof(val), "%lld", file);
+		ret = mr_cg_try_write(ctx->root, "memory.reclaim", val);
+		if (ret && ret != -EAGAIN)
+			MR_FATAL("reparented_reachable", "memory.reclaim: %s",
+				 strerror(-ret));
+		MR_OK("reparented_reachable",
+		      mr_memory_stat(ctx->root, "file", &file));
+	}
+	if (file > tol)
+		MR_ASSERTION("reparented_reachable",
+			     "file=%lld expected<=%lld (after %d memory.reclaim writes, last: %s)",
+			     file, tol, i, ret ? strerror(-ret) : "ok");
+}
+
+/**
+ * mr_check_lrugen_dying() - assertion lrugen_no_dying_pages
+ * @_metadata: harness metadata
+ * @ctx: test context
+ * @lg: lru_gen or lru_gen_full dump
+ *
+ * A memcg below the test root whose cgroup was removed may still be listed
+ * until it is freed, but with reparenting it holds no pages.
+ */
+static inline void mr_check_lrugen_dying(struct __test_metadata *_metadata,
+				  const struct mr_ctx *ctx,
+				  const struct mr_lrugen *lg)
+{
+	const struct mr_lrugen_memcg *m;
+	unsigned long long anon, file;
+	char dir[PATH_MAX];
+	int i;
+
+	for (i = 0; i < lg->nr_memcgs; i++) {
+		m = &lg->memcgs[i];
+		if (!mr_kpath_below(m->path, ctx->kroot))
+			continue;
+		if (!mr_cg_fspath(&ctx->run, m->path, dir, sizeof(dir)) &&
+		    mr_cg_exists(dir) && m->id)
+			continue;
+		mr_lrugen_totals(m, &anon, &file);
+		if (anon || file)
+			MR_ASSERTION("lrugen_no_dying_pages",
+				     "%s (id %llu, removed) anon=%llu file=%llu pages expected==0",
+				     m->path, m->id, anon, file);
+	}
+}
+
+/**
+ * mr_check_lrugen_old() - assertion lrugen_old_slots
+ * @_metadata: harness metadata
+ * @ctx: test context
+ * @full: lru_gen_full dump
+ *
+ * Slots below min_seq (marked 'x') must be empty, for every memcg below and
+ * at the test root, removed or not.
+ */
+static inline void mr_check_lrugen_old(struct __test_metadata *_metadata,
+				const struct mr_ctx *ctx,
+				const struct mr_lrugen *full)
+{
+	const struct mr_lrugen_memcg *m;
+	unsigned long long old;
+	int i;
+
+	for (i = 0; i < full->nr_memcgs; i++) {
+		m = &full->memcgs[i];
+		if (strcmp(m->path, ctx->kroot) &&
+		    !mr_kpath_below(m->path, ctx->kroot))
+			continue;
+		old = mr_lrugen_old_pages(m);
+		if (old)
+			MR_ASSERTION("lrugen_old_slots",
+				     "%s (id %llu) pages_below_min_seq=%llu expected==0",
+				     m->path, m->id, old);
+	}
+}
+
+static inline bool mr_close(long long a, long long b, long long tol)
+{
+	return a - b <= tol && b - a <= tol;
+}
+
+struct mr_sizes_walk {
+	struct __test_metadata *meta;
+	const struct mr_ctx *ctx;
+	const struct mr_lrugen *lg;
+	int checked;
+};
+
+/* memory.stat of @dir minus the memory.stat of each live child */
+static inline int mr_local_stat(const char *dir, struct mr_memstat *local,
+			 struct mr_memstat *own)
+{
+	struct mr_memstat child;
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int ret;
+
+	ret = mr_memstat_read(dir, own);
+	if (ret)
+		return ret;
+	*local = *own;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		ret = mr_pathf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (!ret)
+			ret = mr_memstat_read(path, &child);
+		if (ret == -ENOENT)
+			continue;	/* removed meanwhile */
+		if (ret)
+			break;
+		local->anon -= child.anon;
+		local->file -= child.file;
+		local->shmem -= child.shmem;
+		local->active_anon -= child.active_anon;
+		local->inactive_anon -= child.inactive_anon;
+		local->active_file -= child.active_file;
+		local->inactive_file -= child.inactive_file;
+		local->unevictable -= child.unevictable;
+	}
+	closedir(dp);
+	return ret;
+}
+
+static inline int mr_sizes_one(const char *dir, struct mr_sizes_walk *w)
+{
+	struct __test_metadata *_metadata = w->meta;
+	long long tol = mr_stat_tolerance(), page = mr_page_size();
+	long long lru_anon, lru_file, gen_anon, gen_file;
+	const struct mr_lrugen_memcg *m;
+	unsigned long long a, f;
+	struct mr_memstat local, own;
+	char kpath[PATH_MAX];
+	int ret;
+
+	ret = mr_local_stat(dir, &local, &own);
+	if (ret)
+		return ret;
+	w->checked++;
+
+	/* LRU anon holds shmem; "file" counts shmem, the file LRU does not */
+	lru_anon = own.active_anon + own.inactive_anon;
+	lru_file = own.active_file + own.inactive_file;
+	if (!mr_close(lru_anon, own.anon + own.shmem, tol))
+		MR_ASSERTION("lru_split",
+			     "%s active_anon+inactive_anon=%lld expected==anon+shmem=%lld (+-%lld)",
+			     dir, lru_anon, own.anon + own.shmem, tol);
+	if (!mr_close(lru_file, own.file - own.shmem, tol))
+		MR_ASSERTION("lru_split",
+			     "%s active_file+inactive_file=%lld expected==file-shmem=%lld (+-%lld)",
+			     dir, lru_file, own.file - own.shmem, tol);
+
+	lru_anon = local.active_anon + local.inactive_anon;
+	lru_file = local.active_file + local.inactive_file;
+	if (lru_anon < -tol || lru_file < -tol)
+		MR_ASSERTION("lru_local",
+			     "%s local LRU anon=%lld file=%lld expected>=-%lld (own minus children)",
+			     dir, lru_anon, lru_file, tol);
+	if (!w->lg)
+		return 0;
+
+	ret = mr_cg_kpath(&w->ctx->run, dir, kpath, sizeof(kpath));
+	if (ret)
+		return ret;
+	m = mr_lrugen_find(w->lg, kpath);
+	if (!m) {
+		MR_ASSERTION("lrugen_sizes", "%s not listed in lru_gen", kpath);
+		return 0;
+	}
+	mr_lrugen_totals(m, &a, &f);
+	gen_anon = a * page;
+	gen_file = f * page;
+	if (!mr_close(gen_anon, lru_anon, tol))
+		MR_ASSERTION("lrugen_sizes",
+			     "%s lru_gen anon=%lld expected==local active_anon+inactive_anon=%lld (+-%lld)",
+			     kpath, gen_anon, lru_anon, tol);
+	if (!mr_close(gen_file, lru_file, tol))
+		MR_ASSERTION("lrugen_sizes",
+			     "%s lru_gen file=%lld expected==local active_file+inactive_file=%lld (+-%lld)",
+			     kpath, gen_file, lru_file, tol);
+	return 0;
+}
+
+static inline int mr_sizes_walk(const char *dir, struct mr_sizes_walk *w)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+	int ret;
+
+	ret = mr_sizes_one(dir, w);
+	if (ret)
+		return ret;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		ret = mr_pathf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (!ret)
+			ret = mr_sizes_walk(path, w);
+		if (ret)
+			break;
+	}
+	closedir(dp);
+	return ret;
+}
+
+/**
+ * mr_check_sizes() - size assertions for the test root and every live memcg
+ *		      below it, at quiescence
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * lru_split: active+inactive of each LRU type equals memory.stat's total of
+ * that type (anon+shmem, file-shmem) within the stat tolerance;
+ * lru_local: own minus children is never negative;
+ * lrugen_sizes (MGLRU): the pages over all generations and nodes of a memcg
+ * equal its local LRU sizes; lrugen_old_slots: no pages in slots below
+ * min_seq; lrugen_no_dying_pages: removed memcgs hold no pages.
+ */
+static inline void mr_check_sizes(struct __test_metadata *_metadata,
+			   const struct mr_ctx *ctx)
+{
+	struct mr_sizes_walk w = { .meta = _metadata, .ctx = ctx };
+	struct mr_lrugen lg = {}, full = {};
+
+	if (ctx->mglru) {
+		MR_OK("lrugen_sizes", mr_lrugen_read(false, &lg));
+		MR_OK("lrugen_old_slots", mr_lrugen_read(true, &full));
+		w.lg = &lg;
+	} else {
+		mr_msg("MGLRU is off: lru_gen size checks skipped");
+	}
+	MR_OK("lru_split", mr_sizes_walk(ctx->root, &w));
+	mr_msg("sizes checked for %d live memcg(s)", w.checked);
+	if (ctx->mglru) {
+		mr_check_lrugen_old(_metadata, ctx, &full);
+		mr_check_lrugen_dying(_metadata, ctx, &lg);
+	}
+	mr_lrugen_free(&lg);
+	mr_lrugen_free(&full);
+}
+
+/**
+ * struct mr_tree - a tree of cgroups below the test root
+ * @nr: number of nodes
+ * @paths: absolute directories in pre-order (a parent before its subtree)
+ * @leaf: whether each node is a leaf
+ */
+struct mr_tree {
+	int nr;
+	char (*paths)[PATH_MAX];
+	bool *leaf;
+};
+
+static inline int mr_tree_add(struct mr_tree *t, const char *parent, int idx,
+		       int depth, int fanout)
+{
+	int me = t->nr++, i, ret;
+
+	ret = mr_pathf(t->paths[me], PATH_MAX, "%s/n%d", parent, idx);
+	if (!ret)
+		ret = mr_cg_create(t->paths[me]);
+	if (ret)
+		return ret;
+	t->leaf[me] = depth == 1;
+	for (i = 0; depth > 1 && i < fanout; i++) {
+		ret = mr_tree_add(t, t->paths[me], i, depth - 1, fanout);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * mr_tree_build() - create @fanout subtrees of @depth levels below @parent
+ * @t: the tree, released with mr_tree_free()
+ * @parent: directory to build below
+ * @depth: levels (1: @fanout leaves)
+ * @fanout: children per node
+ *
+ * Nodes are named n0, n1...: paths like PARENT/n0/n1.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_tree_build(struct mr_tree *t, const char *parent, int depth,
+			 int fanout)
+{
+	long nr = 0, level = 1;
+	int i, ret;
+
+	for (i = 0; i < depth; i++) {
+		level *= fanout;
+		nr += level;
+	}
+	t->nr = 0;
+	t->paths = calloc(nr, PATH_MAX);
+	t->leaf = calloc(nr, sizeof(*t->leaf));
+	if (!t->paths || !t->leaf)
+		return -ENOMEM;
+	for (i = 0; i < fanout; i++) {
+		ret = mr_tree_add(t, parent, i, depth, fanout);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static inline int mr_tree_leaves(const struct mr_tree *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr; i++)
+		n += t->leaf[i];
+	return n;
+}
+
+/**
+ * mr_tree_offline() - rmdir every node, leaves first, then inner nodes
+ *		       bottom-up
+ * @t: the tree
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_tree_offline(const struct mr_tree *t)
+{
+	int i, ret;
+
+	for (i = t->nr - 1; i >= 0; i--) {
+		if (!t->leaf[i])
+			continue;
+		ret = mr_cg_rmdir(t->paths[i], MR_DYING_MS);
+		if (ret)
+			return ret;
+	}
+	/* reverse pre-order visits every subtree before its root */
+	for (i = t->nr - 1; i >= 0; i--) {
+		if (t->leaf[i])
+			continue;
+		ret = mr_cg_rmdir(t->paths[i], MR_DYING_MS);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static inline void mr_tree_free(struct mr_tree *t)
+{
+	free(t->paths);
+	free(t->leaf);
+	t->paths = NULL;
+	t->leaf = NULL;
+	t->nr = 0;
+}
+
+/**
+ * mr_syncfs() - write back the scratch file system
+ * @ctx: test context
+ *
+ * Before the cgroups go offline: an inode still dirty at rmdir stays
+ * attached to the dying memcg's writeback structure, and a sync after the
+ * rmdir does not undo that (see KERNEL-FACTS.md).
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_syncfs(const struct mr_ctx *ctx)
+{
+	int fd, ret;
+
+	fd = open(ctx->files, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syncfs(fd) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/**
+ * mr_scratch_file() - preallocate a file of this run on the scratch disk
+ * @ctx: test context
+ * @name: file name
+ * @bytes: size
+ * @out: receives the path
+ * @len: size of @out
+ *
+ * Called from the test process, outside the test root: see
+ * mr_file_prealloc() for why the metadata must not be charged to a leaf.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_scratch_file(const struct mr_ctx *ctx, const char *name,
+				  long long bytes, char *out, size_t len)
+{
+	int ret;
+
+	ret = mr_pathf(out, len, "%s/%s", ctx->files, name);
+	return ret ? ret : mr_file_prealloc(out, bytes);
+}
+
+/**
+ * mr_fio_write() - start the page cache writer job in a cgroup
+ * @c: child handle
+ * @ctx: test context
+ * @cg: cgroup to run in
+ * @file: file to write, on the scratch file system
+ * @bytes: size
+ *
+ * workloads/leaf-file-write.fio gets MR_FILE and MR_FILE_SIZE; it writes
+ * buffered and fsyncs at the end, so the page cache is clean before the
+ * cgroup goes offline.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_fio_write(struct mr_child *c, const struct mr_ctx *ctx,
+			const char *cg, const char *file, long long bytes)
+{
+	char job[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
+	char *argv[] = { "fio", "--output-format=terse", job, NULL };
+	char *env[] = { env_file, env_size, NULL };
+	int ret;
+
+	ret = mr_job(ctx, "leaf-file-write.fio", job, sizeof(job));
+	if (ret)
+		return ret;
+	snprintf(env_file, sizeof(env_file), "MR_FILE=%s", file);
+	snprintf(env_size, sizeof(env_size), "MR_FILE_SIZE=%lld", bytes);
+	return mr_spawn_exec(c, "fio", cg, argv, env);
+}
+
+#endif /* MR_TEST_H */

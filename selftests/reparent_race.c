@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * reparent_race - offline memcgs while reclaim and MGLRU aging/eviction run
+ *
+ *	t				test root, target of the workers
+ *	├── keeper			stress-ng tasks move here before rmdir
+ *	├── c1				a leaf, or c1/g when nested (random)
+ *	├── c2 ...			created, loaded, offlined in a loop
+ *
+ *	ctl (outside t)		workers: memory.reclaim on t; in variant
+ *				"lrugen" also "+" aging and "-" eviction of
+ *				random memcgs of t's subtree (debugfs lru_gen)
+ *
+ * For MR_RACE_SECONDS each iteration creates a child, writes a file in it
+ * (fio), sometimes reads back an older file (fio, refaulting pages another
+ * memcg had), runs stress-ng's vm stressor in it, moves that to the keeper
+ * while it keeps rewriting its pages, and offlines the child.  In variant
+ * "lrugen" each offline first gives parent and child different numbers of
+ * generations (the seed's case): the child aged up to MAX_NR_GENS while the
+ * parent is evicted down to MIN_NR_GENS, and the reverse on the next one.
+ *
+ * At quiescence (workers stopped, tasks gone, syncfs) the assertions of the
+ * other tests must hold: dying_memcgs, the size checks of sizes_match
+ * (lru_split, lru_local, lrugen_sizes, lrugen_old_slots,
+ * lrugen_no_dying_pages) and reparented_reachable; race_workers fails when
+ * a worker met an errno that is no normal answer.
+ */
+#include "mr_test.h"
+
+#define MAX_HOLDERS	32
+/* How long each stress-ng vm stressor runs, in seconds */
+#define HOLD_SECONDS	3
+
+static const struct mr_needs needs = {
+	.root = true,
+	.memcg = true,
+	.scratch = true,
+	.fio = true,
+	.stress_ng = true,
+};
+
+FIXTURE(reparent_race) {
+	struct mr_ctx ctx;
+};
+
+FIXTURE_VARIANT(reparent_race) {
+	bool lrugen;
+};
+
+FIXTURE_VARIANT_ADD(reparent_race, reclaim) {
+	.lrugen = false,
+};
+
+FIXTURE_VARIANT_ADD(reparent_race, lrugen) {
+	.lrugen = true,
+};
+
+FIXTURE_SETUP(reparent_race)
+{
+	struct mr_needs n = needs;
+
+	n.lru_gen = variant->lrugen;
+	mr_setup(_metadata, &self->ctx, &n);
+}
+
+FIXTURE_TEARDOWN_PARENT(reparent_race)
+{
+	mr_teardown(_metadata, &self->ctx);
+}
+
+static int race_timeout(void)
+{
+	long seconds;
+
+	if (!mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &seconds))
+		seconds = 10;
+	return seconds + 120;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void worker_init(const struct mr_ctx *ctx, unsigned int salt)
+{
+	struct sigaction sa = { .sa_handler = on_term };
+
+	sigaction(SIGTERM, &sa, NULL);
+	srand(ctx->p.seed + salt);
+}
+
+/* Errnos that are answers, not failures, of the interfaces the workers use */
+static bool normal_answer(int ret)
+{
+	return !ret || ret == -EAGAIN || ret == -EEXIST || ret == -EINVAL ||
+	       ret == -EINTR || ret == -ENOENT;
+}
+
+static int reclaimer(void *arg)
+{
+	const struct mr_ctx *ctx = arg;
+	int ret, bad = 0;
+
+	worker_init(ctx, 1);
+	while (!stop) {
+		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
+		if (!normal_answer(ret) && bad++ < 5)
+			mr_err(ret, "memory.reclaim worker");
+		mr_sleep_ms(1 + rand() % 20);
+	}
+	return bad ? 1 : 0;
+}
+
+static bool in_subtree(const struct mr_ctx *ctx, const char *path)
+{
+	return !strcmp(path, ctx->kroot) || mr_kpath_below(path, ctx->kroot);
+}
+
+/* Picks a random memcg of t's subtree that has an id; NULL if none. */
+static const struct mr_lrugen_memcg *pick(const struct mr_ctx *ctx,
+					  const struct mr_lrugen *lg)
+{
+	const struct mr_lrugen_memcg *found = NULL;
+	int i, n = 0;
+
+	for (i = 0; i < lg->nr_memcgs; i++) {
+		if (!lg->memcgs[i].id || !lg->memcgs[i].nr_nodes ||
+		    !in_subtree(ctx, lg->memcgs[i].path))
+			continue;
+		/* reservoir sampling */
+		if (!(rand() % ++n))
+			found = &lg->memcgs[i];
+	}
+	return found;
+}
+
+static unsigned long long oldest(const struct mr_lrugen_node *n)
+{
+	return n->min_seq[0] < n->min_seq[1] ? n->min_seq[0] : n->min_seq[1];
+}
+
+/* "+" aging and "-" eviction of random memcgs of the subtree */
+static int lrugen_worker(void *arg)
+{
+	const struct mr_ctx *ctx = arg;
+	const struct mr_lrugen_memcg *m;
+	const struct mr_lrugen_node *n;
+	struct mr_lrugen lg;
+	int ret, bad = 0;
+	bool age;
+
+	worker_init(ctx, 2);
+	while (!stop) {
+		ret = mr_lrugen_read(false, &lg);
+		if (ret) {
+			bad++;
+			break;
+		}
+		m = pick(ctx, &lg);
+		if (m) {
+			n = &m->nodes[rand() % m->nr_nodes];
+			age = rand() % 2;
+			if (age)
+				ret = mr_lrugen_age(m->id, n->nid, n->max_seq,
+						    rand() % 201, rand() % 2);
+			else
+				ret = mr_lrugen_evict(m->id, n->nid, oldest(n),
+						      rand() % 201,
+						      1 + rand() % 256);
+			if (!normal_answer(ret) && bad++ < 5)
+				mr_err(ret, "lru_gen %c %llu %d",
+				       age ? '+' : '-', m->id, n->nid);
+		}
+		mr_lrugen_free(&lg);
+		mr_sleep_ms(rand() % 10);
+	}
+	return bad ? 1 : 0;
+}
+
+static int nr_gens(const struct mr_lrugen_node *n)
+{
+	return n->max_seq - oldest(n) + 1;
+}
+
+/*
+ * Age (@grow) the memcg named @kpath to MAX_NR_GENS generations on every
+ * node, or evict it down to MIN_NR_GENS.  The workers interfere, so this is
+ * best effort: it returns the smallest (@grow) or largest number of
+ * generations seen at the end, or a negative errno.
+ */
+static int shape_gens(const char *kpath, bool grow)
+{
+	const struct mr_lrugen_memcg *m;
+	int try, i, ret = 0, got = 0;
+	const struct mr_lrugen_node *n;
+	struct mr_lrugen lg;
+	bool done;
+
+	for (try = 0; try < 2 * MR_MAX_NR_GENS; try++) {
+		ret = mr_lrugen_read(false, &lg);
+		if (ret)
+			return ret;
+		m = mr_lrugen_find(&lg, kpath);
+		if (!m) {
+			mr_lrugen_free(&lg);
+			return -ENOENT;
+		}
+		done = true;
+		got = grow ? MR_MAX_NR_GENS : MR_MIN_NR_GENS;
+		for (i = 0; i < m->nr_nodes; i++) {
+			n = &m->nodes[i];
+			if (grow && nr_gens(n) < MR_MAX_NR_GENS) {
+				ret = mr_lrugen_age(m->id, n->nid, n->max_seq,
+						    -1, -1);
+				got = nr_gens(n) < got ? nr_gens(n) : got;
+				done = false;
+			} else if (!grow && nr_gens(n) > MR_MIN_NR_GENS) {
+				/* swappiness 200: evict anon too when swap exists */
+				ret = mr_lrugen_evict(m->id, n->nid,
+						      n->max_seq - MR_MIN_NR_GENS,
+						      200, -1);
+				got = nr_gens(n) > got ? nr_gens(n) : got;
+				done = false;
+			}
+			if (!normal_answer(ret))
+				break;
+		}
+		mr_lrugen_free(&lg);
+		if (!normal_answer(ret))
+			return ret;
+		if (done)
+			return got;
+	}
+	return got;
+}
+
+static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
+			const char *cg)
+{
+	char job[PATH_MAX], bytes[32], seconds[16];
+	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", bytes,
+			 "--timeout", seconds, NULL };
+	int ret;
+
+	ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
+	if (ret)
+		return ret;
+	snprintf(bytes, sizeof(bytes), "%ldm", ctx->p.anon_mb);
+	snprintf(seconds, sizeof(seconds), "%ds", HOLD_SECONDS);
+	return mr_spawn_exec(c, "stress-ng", cg, argv, NULL);
+}
+
+static int fio_read(struct mr_child *c, const struct mr_ctx *ctx,
+		    const char *cg, const char *file, long long bytes)
+{
+	char job[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
+	char *argv[] = { "fio", "--output-format=terse", job, NULL };
+	char *env[] = { env_file, env_size, NULL };
+	int ret;
+
+	ret = mr_job(ctx, "file-read.fio", job, sizeof(job));
+	if (ret)
+		return ret;
+	snprintf(env_file, sizeof(env_file), "MR_FILE=%s", file);
+	snprintf(env_size, sizeof(env_size), "MR_FILE_SIZE=%lld", bytes);
+	return mr_spawn_exec(c, "fio read", cg, argv, env);
+}
+
+static bool anon_charged(const char *cg, long long want, long long *anon)
+{
+	return !mr_memory_stat(cg, "anon", anon) && *anon >= want;
+}
+
+/* Reaps the holders that exited; returns how many failed. */
+static int reap_holders(struct mr_child *holders, int *nr)
+{
+	int i, ret, failed = 0;
+
+	for (i = 0; i < *nr; i++) {
+		ret = mr_child_poll(&holders[i]);
+		if (ret == -EBUSY)
+			continue;
+		if (ret)
+			failed++;
+		holders[i] = holders[--*nr];
+		i--;
+	}
+	return failed;
+}
+
+struct race_stats {
+	int offlines;
+	int mismatched;
+	int holder_failures;
+};
+
+/* One create, load, offline cycle of child @i. */
+static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
+		  const char *keeper, int i, bool lrugen,
+		  struct mr_child *holders, int *nr_holders,
+		  struct race_stats *st)
+{
+	long long bytes = ctx->p.file_mb << 20, anon, waited;
+	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
+	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
+	bool nested = rand() % 2, grow = i % 2;
+	int child_gens, parent_gens;
+	struct mr_child c;
+
+	MR_OK("cycle", mr_pathf(top, sizeof(top), "%s/c%d", ctx->root, i));
+	MR_OK("cycle", mr_pathf(leaf, sizeof(leaf), nested ? "%s/g" : "%s",
+				top));
+	MR_OK("cycle", mr_cg_create(leaf));
+
+	snprintf(name, sizeof(name), "c%d.dat", i);
+	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
+	MR_OK("load", mr_fio_write(&c, ctx, leaf, file, bytes));
+	if (mr_child_wait(&c, MR_LOAD_MS))
+		MR_FATAL("load", "fio writer of c%d failed", i);
+	if (i > 1 && rand() % 2) {
+		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
+					ctx->files, 1 + rand() % (i - 1)));
+		MR_OK("load", fio_read(&c, ctx, leaf, file, bytes));
+		if (mr_child_wait(&c, MR_LOAD_MS))
+			MR_FATAL("load", "fio reader in c%d failed", i);
+	}
+
+	if (*nr_holders == MAX_HOLDERS) {
+		if (mr_child_wait(&holders[0], MR_LOAD_MS))
+			st->holder_failures++;
+		holders[0] = holders[--*nr_holders];
+	}
+	MR_OK("load", start_holder(&holders[*nr_holders], ctx, leaf));
+	++*nr_holders;
+	if (!mr_poll_until(anon_charged(leaf, (ctx->p.anon_mb << 20) / 2,
+					&anon),
+			   MR_LOAD_MS, &waited, "stress-ng to fault its memory"))
+		MR_FATAL("load", "c%d anon=%lld expected>=%ld", i, anon,
+			 (ctx->p.anon_mb << 20) / 2);
+	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
+	MR_OK("load", mr_syncfs(ctx));
+
+	if (lrugen) {
+		MR_OK("cycle", mr_cg_kpath(&ctx->run, leaf, kleaf,
+					   sizeof(kleaf)));
+		MR_OK("cycle", mr_cg_kpath(&ctx->run, nested ? top : ctx->root,
+					   kparent, sizeof(kparent)));
+		child_gens = shape_gens(kleaf, grow);
+		parent_gens = shape_gens(kparent, !grow);
+		MR_OK("lru_gen", child_gens);
+		MR_OK("lru_gen", parent_gens);
+		st->mismatched += child_gens != parent_gens;
+	}
+
+	MR_OK("offline", mr_cg_rmdir(leaf, MR_DYING_MS));
+	if (nested)
+		MR_OK("offline", mr_cg_rmdir(top, MR_DYING_MS));
+	st->offlines += 1 + nested;
+	st->holder_failures += reap_holders(holders, nr_holders);
+}
+
+TEST_F_TIMEOUT(reparent_race, offline, race_timeout())
+{
+	struct mr_ctx *ctx = &self->ctx;
+	struct mr_child holders[MAX_HOLDERS], workers[2];
+	int i, nr_holders = 0, nr_workers = 0;
+	struct race_stats st = {};
+	char keeper[PATH_MAX];
+	long long deadline;
+
+	srand(ctx->p.seed);
+	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
+				     ctx->root));
+	MR_OK("setup_tree", mr_cg_create(keeper));
+
+	MR_OK("workers", mr_spawn_fn(&workers[nr_workers++], "reclaimer",
+				     ctx->ctl, reclaimer, ctx));
+	if (variant->lrugen)
+		MR_OK("workers", mr_spawn_fn(&workers[nr_workers++],
+					     "lru_gen worker", ctx->ctl,
+					     lrugen_worker, ctx));
+
+	deadline = mr_now_ms() + ctx->p.race_seconds * 1000;
+	for (i = 1; mr_now_ms() < deadline; i++)
+		cycle(_metadata, ctx, keeper, i, variant->lrugen, holders,
+		      &nr_holders, &st);
+
+	for (i = 0; i < nr_workers; i++)
+		kill(workers[i].pid, SIGTERM);
+	for (i = 0; i < nr_workers; i++)
+		if (mr_child_wait(&workers[i], MR_LOAD_MS))
+			MR_ASSERTION("race_workers", "%s failed (see above)",
+				     workers[i].name);
+	for (i = 0; i < nr_holders; i++)
+		if (mr_child_wait(&holders[i], (HOLD_SECONDS + 30) * 1000))
+			st.holder_failures++;
+	if (st.holder_failures)
+		MR_ASSERTION("load", "%d stress-ng run(s) failed",
+			     st.holder_failures);
+	mr_msg("%d memcgs offlined in %ld s%s", st.offlines,
+	       ctx->p.race_seconds, variant->lrugen ? "" : " (no lru_gen)");
+	if (variant->lrugen)
+		mr_msg("%d leaf offlines with parent and child generations differing",
+		       st.mismatched);
+
+	MR_OK("load", mr_syncfs(ctx));
+	mr_check_dying(_metadata, ctx);
+	mr_check_sizes(_metadata, ctx);
+	mr_check_reachable(_metadata, ctx);
+}
+
+TEST_HARNESS_MAIN

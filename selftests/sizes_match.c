@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sizes_match - LRU sizes agree everywhere after some children went away
+ *
+ *	t				test root
+ *	├── keeper			tasks of removed leaves move here
+ *	├── n0
+ *	│   ├── n0	kept		each leaf: a task writes MR_FILE_MB of
+ *	│   └── n1	removed		page cache, faults MR_ANON_MB of anon and
+ *	└── n1		removed		MR_FILE_MB of shmem, then stays
+ *	    ├── n0	removed
+ *	    └── n1	removed
+ *
+ * Odd leaves and the whole last top-level subtree are removed (variant
+ * "chain4": the lower half of the chain), their tasks moved to the keeper
+ * first, so anon, shmem and page cache all go through reparenting.  After the removed memcgs are freed (dying_memcgs), for t and
+ * every live memcg below it:
+ *
+ *   lru_split		active_X + inactive_X == X (anon+shmem for the anon
+ *			LRU, file-shmem for the file LRU), stat tolerance
+ *   lru_local		own minus children is never negative
+ *   lrugen_sizes	(MGLRU) pages over all generations and nodes == the
+ *			memcg's local LRU sizes from memory.stat
+ *   lrugen_old_slots	(MGLRU) lru_gen_full slots below min_seq hold none
+ *   lrugen_no_dying_pages (MGLRU) removed memcgs hold no pages
+ *
+ * Without MGLRU the lru_gen parts are skipped (and say so).
+ */
+#include "mr_test.h"
+
+static const struct mr_needs needs = {
+	.root = true,
+	.memcg = true,
+	.scratch = true,
+};
+
+FIXTURE(sizes_match) {
+	struct mr_ctx ctx;
+};
+
+FIXTURE_VARIANT(sizes_match) {
+	int depth;
+	int fanout;
+};
+
+FIXTURE_VARIANT_ADD(sizes_match, d2f2) {
+	.depth = 2,
+	.fanout = 2,
+};
+
+FIXTURE_VARIANT_ADD(sizes_match, chain4) {
+	.depth = 4,
+	.fanout = 1,
+};
+
+FIXTURE_SETUP(sizes_match)
+{
+	mr_setup(_metadata, &self->ctx, &needs);
+}
+
+FIXTURE_TEARDOWN_PARENT(sizes_match)
+{
+	mr_teardown(_metadata, &self->ctx);
+}
+
+struct load {
+	char file[PATH_MAX];
+	size_t file_bytes;
+	size_t anon_bytes;
+};
+
+/* Page cache, anon and shmem charged to the leaf, held until released. */
+static int hold_mix(void *arg)
+{
+	const struct load *l = arg;
+	int ret;
+
+	ret = mr_file_write(l->file, l->file_bytes);
+	if (ret) {
+		mr_err(ret, "write %s", l->file);
+		return 1;
+	}
+	if (!mr_anon_touch(l->anon_bytes)) {
+		mr_err(-errno, "anon");
+		return 1;
+	}
+	ret = mr_shmem_fill(l->file_bytes);
+	if (ret < 0) {
+		mr_err(ret, "shmem");
+		return 1;
+	}
+	mr_ready();
+	mr_hold();
+	return 0;
+}
+
+/*
+ * Which nodes go: with fan-out, the leaves of odd index and the whole last
+ * top-level subtree; in a chain, the lower half (pre-order index = level).
+ */
+static bool doomed(const struct mr_tree *t, const char *root, int depth,
+		   int fanout, int i, int leaf_idx)
+{
+	char last[PATH_MAX];
+	size_t n;
+
+	if (fanout == 1)
+		return i >= depth / 2;
+	if (mr_pathf(last, sizeof(last), "%s/n%d", root, fanout - 1))
+		return false;
+	n = strlen(last);
+	if (!strncmp(t->paths[i], last, n) &&
+	    (!t->paths[i][n] || t->paths[i][n] == '/'))
+		return true;
+	return t->leaf[i] && leaf_idx % 2;
+}
+
+TEST_F_TIMEOUT(sizes_match, removed, 100)
+{
+	struct mr_ctx *ctx = &self->ctx;
+	int i, leaf_idx, removed = 0;
+	struct mr_tree tree = {};
+	struct mr_child *holders;
+	char keeper[PATH_MAX], name[32];
+	struct load *loads;
+	bool *gone;
+
+	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
+				     ctx->root));
+	MR_OK("setup_tree", mr_cg_create(keeper));
+	MR_OK("setup_tree", mr_tree_build(&tree, ctx->root, variant->depth,
+					  variant->fanout));
+	holders = calloc(tree.nr, sizeof(*holders));
+	loads = calloc(tree.nr, sizeof(*loads));
+	gone = calloc(tree.nr, sizeof(*gone));
+	ASSERT_TRUE(holders && loads && gone);
+
+	for (i = 0; i < tree.nr; i++) {
+		if (!tree.leaf[i])
+			continue;
+		loads[i].file_bytes = (size_t)ctx->p.file_mb << 20;
+		snprintf(name, sizeof(name), "leaf%d.dat", i);
+		MR_OK("load", mr_scratch_file(ctx, name, loads[i].file_bytes,
+					      loads[i].file,
+					      sizeof(loads[i].file)));
+		loads[i].anon_bytes = (size_t)ctx->p.anon_mb << 20;
+		MR_OK("load", mr_spawn_fn(&holders[i], "mix holder",
+					  tree.paths[i], hold_mix, &loads[i]));
+	}
+	for (i = 0; i < tree.nr; i++) {
+		if (tree.leaf[i] && mr_child_ready(&holders[i], MR_LOAD_MS)) {
+			mr_child_wait(&holders[i], 1000);
+			MR_FATAL("load", "holder in %s did not get ready",
+				 tree.paths[i]);
+		}
+	}
+	MR_OK("load", mr_syncfs(ctx));
+
+	/* first move the tasks out, then offline bottom-up */
+	for (i = 0, leaf_idx = 0; i < tree.nr; i++) {
+		gone[i] = doomed(&tree, ctx->root, variant->depth,
+				 variant->fanout, i, leaf_idx);
+		if (tree.leaf[i]) {
+			leaf_idx++;
+			if (gone[i])
+				MR_OK("move", mr_cg_enter(keeper,
+							  holders[i].pid));
+		}
+	}
+	for (i = tree.nr - 1; i >= 0; i--) {
+		if (gone[i]) {
+			MR_OK("offline", mr_cg_rmdir(tree.paths[i],
+						     MR_DYING_MS));
+			removed++;
+		}
+	}
+	mr_msg("%d of %d memcgs removed", removed, tree.nr);
+
+	mr_check_dying(_metadata, ctx);
+	mr_check_sizes(_metadata, ctx);
+
+	for (i = 0; i < tree.nr; i++) {
+		if (!tree.leaf[i])
+			continue;
+		mr_child_release(&holders[i]);
+		if (mr_child_wait(&holders[i], MR_LOAD_MS))
+			MR_ASSERTION("load", "holder of %s failed",
+				     tree.paths[i]);
+	}
+	free(holders);
+	free(loads);
+	free(gone);
+	mr_tree_free(&tree);
+}
+
+TEST_HARNESS_MAIN
