@@ -4,9 +4,9 @@
  *
  *	t			test root, F0 = its "file" once the leaves wrote
  *	├── n0
- *	│   ├── n0		each leaf: fio writes MR_FILE_MB to its own file
- *	│   ├── n1		on MR_SCRATCH, fsync'ed; the files stay
- *	│   └── ...
+ *	│   ├── n0		each leaf: fio (C if MR_FIO=0) writes MR_FILE_MB
+ *	│   ├── n1		to its own file on MR_SCRATCH, fsync'ed; the
+ *	│   └── ...		files stay
  *	└── n1 ...
  *
  * Variants: "tree" is MR_DEPTH x MR_FANOUT (default 2 x 3), "chain8" a chain
@@ -123,7 +123,7 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 		snprintf(name, sizeof(name), "leaf%d.dat", i);
 		MR_OK("load", mr_scratch_file(ctx, name, bytes, file,
 					      sizeof(file)));
-		MR_OK("load", mr_fio_write(&writers[i], ctx, tree.paths[i],
+		MR_OK("load", mr_start_writer(&writers[i], ctx, tree.paths[i],
 					   file, bytes));
 	}
 	for (i = 0; i < tree.nr; i++) {

@@ -242,8 +242,10 @@ static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 			const char *cg)
 {
 	char job[PATH_MAX], bytes[32], seconds[16];
+	/* --temp-path: the working folder may be read-only */
 	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", bytes,
-			 "--timeout", seconds, NULL };
+			 "--timeout", seconds, "--temp-path",
+			 (char *)ctx->files, NULL };
 	int ret;
 
 	ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
@@ -254,25 +256,13 @@ static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 	return mr_spawn_exec(c, "stress-ng", cg, argv, NULL);
 }
 
-static int fio_read(struct mr_child *c, const struct mr_ctx *ctx,
-		    const char *cg, const char *file, long long bytes)
+/* Stops early when the holder is gone: it will not fault anything. */
+static bool anon_charged(const char *cg, struct mr_child *holder,
+			 long long want, long long *anon)
 {
-	char job[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
-	char *argv[] = { "fio", "--output-format=terse", job, NULL };
-	char *env[] = { env_file, env_size, NULL };
-	int ret;
-
-	ret = mr_job(ctx, "file-read.fio", job, sizeof(job));
-	if (ret)
-		return ret;
-	snprintf(env_file, sizeof(env_file), "MR_FILE=%s", file);
-	snprintf(env_size, sizeof(env_size), "MR_FILE_SIZE=%lld", bytes);
-	return mr_spawn_exec(c, "fio read", cg, argv, env);
-}
-
-static bool anon_charged(const char *cg, long long want, long long *anon)
-{
-	return !mr_memory_stat(cg, "anon", anon) && *anon >= want;
+	if (mr_memory_stat(cg, "anon", anon))
+		return false;
+	return *anon >= want || mr_child_poll(holder) != -EBUSY;
 }
 
 /* Reaps the holders that exited; returns how many failed. */
@@ -309,7 +299,7 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
 	bool nested = rand() % 2, grow = i % 2;
 	int child_gens, parent_gens;
-	struct mr_child c;
+	struct mr_child c, *h;
 
 	MR_OK("cycle", mr_pathf(top, sizeof(top), "%s/c%d", ctx->root, i));
 	MR_OK("cycle", mr_pathf(leaf, sizeof(leaf), nested ? "%s/g" : "%s",
@@ -318,15 +308,15 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 
 	snprintf(name, sizeof(name), "c%d.dat", i);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
-	MR_OK("load", mr_fio_write(&c, ctx, leaf, file, bytes));
+	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes));
 	if (mr_child_wait(&c, MR_LOAD_MS))
-		MR_FATAL("load", "fio writer of c%d failed", i);
+		MR_FATAL("load", "writer of c%d failed", i);
 	if (i > 1 && rand() % 2) {
 		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
 					ctx->files, 1 + rand() % (i - 1)));
-		MR_OK("load", fio_read(&c, ctx, leaf, file, bytes));
+		MR_OK("load", mr_start_reader(&c, ctx, leaf, file, bytes));
 		if (mr_child_wait(&c, MR_LOAD_MS))
-			MR_FATAL("load", "fio reader in c%d failed", i);
+			MR_FATAL("load", "reader in c%d failed", i);
 	}
 
 	if (*nr_holders == MAX_HOLDERS) {
@@ -334,13 +324,15 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 			st->holder_failures++;
 		holders[0] = holders[--*nr_holders];
 	}
-	MR_OK("load", start_holder(&holders[*nr_holders], ctx, leaf));
-	++*nr_holders;
-	if (!mr_poll_until(anon_charged(leaf, (ctx->p.anon_mb << 20) / 2,
+	h = &holders[(*nr_holders)++];
+	MR_OK("load", start_holder(h, ctx, leaf));
+	if (!mr_poll_until(anon_charged(leaf, h, (ctx->p.anon_mb << 20) / 2,
 					&anon),
-			   MR_LOAD_MS, &waited, "stress-ng to fault its memory"))
-		MR_FATAL("load", "c%d anon=%lld expected>=%ld", i, anon,
-			 (ctx->p.anon_mb << 20) / 2);
+			   MR_LOAD_MS, &waited, "stress-ng to fault its memory") ||
+	    !h->pid)
+		MR_FATAL("load", "c%d anon=%lld expected>=%ld (stress-ng %s)",
+			 i, anon, (ctx->p.anon_mb << 20) / 2,
+			 h->pid ? "running" : "exited");
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
 	MR_OK("load", mr_syncfs(ctx));
 

@@ -89,6 +89,22 @@ static void child_enter(const char *cg, pid_t parent)
 	interleave_nodes();
 }
 
+/*
+ * In a function child: close every inherited descriptor but stdio and the
+ * two pipe ends it uses.  A sibling's hold pipe left open here would keep
+ * that sibling from ever seeing EOF in mr_hold().
+ */
+static void close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		close_range(3, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
 int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 		int (*fn)(void *arg), void *arg)
 {
@@ -121,6 +137,7 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 		close(hold[1]);
 		child_ready_fd = ready[1];
 		child_hold_fd = hold[0];
+		close_others(ready[1], hold[0]);
 		child_enter(cg, parent);
 		ret = fn(arg);
 		fflush(stdout);
@@ -402,6 +419,25 @@ int mr_file_write(const char *path, size_t bytes)
 	ret = fill_fd(fd, bytes);
 	if (!ret && fsync(fd))
 		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int mr_file_read(const char *path)
+{
+	static char chunk[65536];
+	int fd, ret = 0;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+	}
 	close(fd);
 	return ret;
 }

@@ -146,6 +146,16 @@ int mr_shmem_fill(size_t bytes);
 int mr_file_write(const char *path, size_t bytes);
 
 /**
+ * mr_file_read() - read @path through the page cache
+ * @path: file to read
+ *
+ * Pages not cached yet are charged to the reader's memcg.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_file_read(const char *path);
+
+/**
  * mr_file_prealloc() - create @path with @bytes of allocated blocks, synced
  * @path: file to create
  * @bytes: size

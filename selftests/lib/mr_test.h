@@ -61,7 +61,7 @@
  * @root: euid 0
  * @memcg: a cgroup v2 hierarchy with the memory controller
  * @scratch: $MR_SCRATCH on a block file system (page cache tests)
- * @fio: fio in $PATH and the fio job files
+ * @fio: fio in $PATH and the fio job files (unless MR_FIO=0)
  * @stress_ng: stress-ng in $PATH and the stress-ng job files
  * @lru_gen: MGLRU enabled and debugfs lru_gen readable
  */
@@ -82,9 +82,9 @@ struct mr_needs {
  * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB (default 16)
  * @race_seconds: MR_RACE_SECONDS, duration of race loops (default 10)
  * @seed: MR_SEED, seed of random choices (default: time and pid, printed)
- * @fio_writer: MR_WRITER=fio (default) writes page cache with the fio job
- *		workloads/leaf-file-write.fio; MR_WRITER=c with an in-process
- *		writer doing the same (fio's start-up costs seconds under TCG)
+ * @fio: MR_FIO, 1 (default): page cache is written and read by the fio
+ *	 jobs of the workloads folder; 0: by in-process C doing the same
+ *	 (fio's start-up costs seconds under TCG)
  * @scratch: MR_SCRATCH, a directory on a scratch block file system
  * @workloads: MR_WORKLOADS, the job file folder (default: "workloads" beside
  *	       the binary, then "../workloads")
@@ -96,7 +96,7 @@ struct mr_params {
 	long anon_mb;
 	long race_seconds;
 	long seed;
-	bool fio_writer;
+	long fio;
 	char scratch[PATH_MAX];
 	char workloads[PATH_MAX];
 };
@@ -302,7 +302,6 @@ static inline bool mr_find_workloads(char *out, size_t len)
 static inline bool mr_read_params(struct mr_params *p)
 {
 	const char *scratch = getenv("MR_SCRATCH");
-	const char *writer = getenv("MR_WRITER");
 	bool ok = true;
 
 	ok &= mr_env_long("MR_DEPTH", 2, 1, 16, &p->depth);
@@ -312,11 +311,7 @@ static inline bool mr_read_params(struct mr_params *p)
 	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
 	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
 			  LONG_MAX, &p->seed);
-	p->fio_writer = !writer || !*writer || !strcmp(writer, "fio");
-	if (!p->fio_writer && strcmp(writer, "c")) {
-		mr_msg("MR_WRITER=%s: expected fio or c", writer);
-		ok = false;
-	}
+	ok &= mr_env_long("MR_FIO", 0, 0, 1, &p->fio); /* TEMP-EXPERIMENT default */
 	snprintf(p->scratch, sizeof(p->scratch), "%s", scratch ? scratch : "");
 	if (!mr_find_workloads(p->workloads, sizeof(p->workloads)))
 		p->workloads[0] = '\0';
@@ -483,9 +478,10 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (needs->scratch &&
 	    mr_scratch_check(ctx->p.scratch, why, sizeof(why)))
 		SKIP(return false, "%s", why);
-	if (needs->fio && !mr_in_path("fio"))
+	if (needs->fio && ctx->p.fio && !mr_in_path("fio"))
 		SKIP(return false, "fio not installed");
-	if (needs->fio && mr_job(ctx, "leaf-file-write.fio", job, sizeof(job)))
+	if (needs->fio && ctx->p.fio &&
+	    mr_job(ctx, "leaf-file-write.fio", job, sizeof(job)))
 		SKIP(return false, "fio job files not found (set MR_WORKLOADS)");
 	if (needs->stress_ng && !mr_in_path("stress-ng"))
 		SKIP(return false, "stress-ng not installed");
@@ -1119,34 +1115,101 @@ static inline int mr_scratch_file(const struct mr_ctx *ctx, const char *name,
 	return ret ? ret : mr_file_prealloc(out, bytes);
 }
 
-/**
- * mr_fio_write() - start the page cache writer job in a cgroup
- * @c: child handle
- * @ctx: test context
- * @cg: cgroup to run in
- * @file: file to write, on the scratch file system
- * @bytes: size
- *
- * workloads/leaf-file-write.fio gets MR_FILE and MR_FILE_SIZE; it writes
- * buffered and fsyncs at the end, so the page cache is clean before the
- * cgroup goes offline.
- *
- * Return: 0 or a negative errno.
- */
-static inline int mr_fio_write(struct mr_child *c, const struct mr_ctx *ctx,
-			const char *cg, const char *file, long long bytes)
+struct mr_file_job {
+	const char *file;
+	long long bytes;
+};
+
+static inline int mr_write_fn(void *arg)
 {
-	char job[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
-	char *argv[] = { "fio", "--output-format=terse", job, NULL };
+	const struct mr_file_job *w = arg;
+	int ret;
+
+	ret = mr_file_write(w->file, w->bytes);
+	if (ret)
+		mr_err(ret, "write %s", w->file);
+	return ret ? 1 : 0;
+}
+
+static inline int mr_read_fn(void *arg)
+{
+	const struct mr_file_job *w = arg;
+	int ret;
+
+	ret = mr_file_read(w->file);
+	if (ret)
+		mr_err(ret, "read %s", w->file);
+	return ret ? 1 : 0;
+}
+
+/* Runs @job of the workloads folder with MR_FILE and MR_FILE_SIZE set. */
+static inline int mr_start_fio(struct mr_child *c, const struct mr_ctx *ctx,
+			       const char *job, const char *cg,
+			       const char *file, long long bytes)
+{
+	char path[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
+	char *argv[] = { "fio", "--output-format=terse", path, NULL };
 	char *env[] = { env_file, env_size, NULL };
 	int ret;
 
-	ret = mr_job(ctx, "leaf-file-write.fio", job, sizeof(job));
+	ret = mr_job(ctx, job, path, sizeof(path));
 	if (ret)
 		return ret;
 	snprintf(env_file, sizeof(env_file), "MR_FILE=%s", file);
 	snprintf(env_size, sizeof(env_size), "MR_FILE_SIZE=%lld", bytes);
-	return mr_spawn_exec(c, "fio", cg, argv, env);
+	return mr_spawn_exec(c, job, cg, argv, env);
+}
+
+/**
+ * mr_start_writer() - start a page cache writer in a cgroup
+ * @c: child handle
+ * @ctx: test context
+ * @cg: cgroup to run in
+ * @file: file to write, on the scratch file system (see mr_scratch_file())
+ * @bytes: size
+ *
+ * With MR_FIO=1 (default), workloads/leaf-file-write.fio with MR_FILE and
+ * MR_FILE_SIZE in its environment; with MR_FIO=0, mr_file_write().
+ * Both write buffered and fsync at the end, so that the page cache is clean
+ * before the cgroup goes offline.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
+				  const char *cg, const char *file,
+				  long long bytes)
+{
+	/* read by the child after fork(), so a stack copy is fine */
+	struct mr_file_job w = { .file = file, .bytes = bytes };
+
+	if (ctx->p.fio)
+		return mr_start_fio(c, ctx, "leaf-file-write.fio", cg, file,
+				    bytes);
+	return mr_spawn_fn(c, "writer", cg, mr_write_fn, &w);
+}
+
+/**
+ * mr_start_reader() - start a page cache reader in a cgroup
+ * @c: child handle
+ * @ctx: test context
+ * @cg: cgroup to run in
+ * @file: file to read
+ * @bytes: its size
+ *
+ * workloads/file-read.fio, or mr_file_read() with MR_FIO=0.  Pages not in
+ * the page cache (reclaimed meanwhile) are charged to @cg.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_start_reader(struct mr_child *c, const struct mr_ctx *ctx,
+				  const char *cg, const char *file,
+				  long long bytes)
+{
+	struct mr_file_job w = { .file = file, .bytes = bytes };
+
+	if (ctx->p.fio)
+		return mr_start_fio(c, ctx, "file-read.fio", cg, file, bytes);
+	return mr_spawn_fn(c, "reader", cg, mr_read_fn, &w);
 }
 
 #endif /* MR_TEST_H */

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * churn_bench - create -> charge -> offline cycles per second.
+ *
+ *	churn_bench bare|driver PARENT SCRATCH SECONDS
+ *
+ * One cycle: create PARENT/cN, start a task in it that writes 256 KiB to a
+ * file on SCRATCH (page cache charged to cN) and exits, remove cN (its
+ * pages are reparented to PARENT), delete the file.  "bare" does it with
+ * raw syscalls; "driver" with the suite's own helpers (selftests/lib), as
+ * the stress tests do.  The ratio driver/bare is the overhead the suite
+ * adds on top of the kernel work it wants to exercise.
+ *
+ * Prints "mode=... cycles=N seconds=S rate=R" on stdout.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mr_cgroup.h"
+#include "mr_load.h"
+
+#define CHARGE_BYTES	(256 << 10)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_file(const char *path)
+{
+	static char buf[CHARGE_BYTES];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0)
+		return -1;
+	memset(buf, 0x5a, sizeof(buf));
+	if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int bare_cycle(const char *cg, const char *file)
+{
+	char procs[4096];
+	int status, fd;
+	pid_t pid;
+
+	if (mkdir(cg, 0755))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(1);
+		close(fd);
+		_exit(write_file(file) ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	if (rmdir(cg))
+		return -1;
+	return unlink(file);
+}
+
+static int charge(void *arg)
+{
+	return mr_file_write(arg, CHARGE_BYTES) ? 1 : 0;
+}
+
+static int driver_cycle(const char *cg, const char *file)
+{
+	struct mr_child c;
+
+	if (mr_cg_create(cg))
+		return -1;
+	if (mr_spawn_fn(&c, "charge", cg, charge, (void *)file))
+		return -1;
+	if (mr_child_wait(&c, 10000))
+		return -1;
+	if (mr_cg_rmdir(cg, 10000))
+		return -1;
+	return unlink(file);
+}
+
+int main(int argc, char **argv)
+{
+	char cg[4096], file[4096];
+	double start, seconds;
+	long n = 0;
+	int (*cycle)(const char *cg, const char *file);
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s bare|driver PARENT SCRATCH SECONDS\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "bare"))
+		cycle = bare_cycle;
+	else if (!strcmp(argv[1], "driver"))
+		cycle = driver_cycle;
+	else
+		return 2;
+	seconds = atof(argv[4]);
+
+	start = now();
+	while (now() - start < seconds) {
+		snprintf(cg, sizeof(cg), "%s/c%ld", argv[2], n);
+		snprintf(file, sizeof(file), "%s/churn.%ld", argv[3], n);
+		if (cycle(cg, file)) {
+			fprintf(stderr, "%s: cycle %ld failed: %s\n", argv[1], n,
+				strerror(errno));
+			return 1;
+		}
+		n++;
+	}
+	seconds = now() - start;
+	printf("mode=%s cycles=%ld seconds=%.2f rate=%.1f\n", argv[1], n, seconds,
+	       n / seconds);
+	return 0;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# guest-bench.sh OUT_DIR SECONDS — inside the VM (tests/bench.sh starts it):
+# churn_bench bare and driver, alternated twice each in this one boot, then
+# bare again with memory.reclaim and MGLRU aging of the parent running
+# concurrently.  Writes OUT_DIR/bench.json.
+set -eu
+
+out=${1:?usage: guest-bench.sh OUT_DIR SECONDS}
+secs=${2:?usage: guest-bench.sh OUT_DIR SECONDS}
+here=$(cd "$(dirname "$0")" && pwd)
+cg2=/sys/fs/cgroup
+parent="$cg2/mr_bench.$$"
+scratch=${MR_SCRATCH:?no scratch disk}
+bg=()
+
+cleanup() {
+	local p
+	for p in "${bg[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	find "$parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo +memory >"$cg2/cgroup.subtree_control"
+mkdir "$parent"
+echo +memory >"$parent/cgroup.subtree_control"
+
+run() { "$here/churn_bench" "$1" "$parent" "$scratch" "$secs" | tee -a "$out/bench.txt"; }
+
+: >"$out/bench.txt"
+for round in 1 2; do
+	echo "round $round" >&2
+	run bare
+	run driver
+done
+
+# Concurrent pressure: reclaim from the parent, and age its MGLRU lists
+# (the "+ memcg_id node max_seq" command; EINVAL/EEXIST answers to a stale
+# max_seq are normal).
+(while :; do echo 1M >"$parent/memory.reclaim" 2>/dev/null || true; sleep 0.05; done) &
+bg+=($!)
+if [ -w /sys/kernel/debug/lru_gen ]; then
+	(while :; do
+		awk -v path="/${parent#"$cg2"/}" '
+			$1 == "memcg" { mine = ($3 == path); id = $2; next }
+			mine && $1 == "node" { node = $2; next }
+			mine && $1 ~ /^[0-9]+$/ { last[id " " node] = $1 }
+			END { for (k in last) print "+ " k " " last[k] }' /sys/kernel/debug/lru_gen |
+			while read -r cmd; do echo "$cmd" >/sys/kernel/debug/lru_gen 2>/dev/null || true; done
+		sleep 0.05
+	done) &
+	bg+=($!)
+fi
+"$here/churn_bench" bare "$parent" "$scratch" "$secs" | sed 's/mode=bare/mode=bare+reclaim+aging/' |
+	tee -a "$out/bench.txt"
+
+awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	rate[v["mode"]] += v["rate"]; n[v["mode"]]++ }
+	END {
+		b = rate["bare"] / n["bare"]; d = rate["driver"] / n["driver"]
+		printf "{\"bare_cycles_per_s\": %.1f, \"driver_cycles_per_s\": %.1f, ", b, d
+		printf "\"ratio\": %.2f, ", d / b
+		printf "\"bare_with_reclaim_and_aging_cycles_per_s\": %.1f}\n", rate["bare+reclaim+aging"]
+	}' "$out/bench.txt" >"$out/bench.json"
+cat "$out/bench.json"
