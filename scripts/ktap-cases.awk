@@ -29,7 +29,7 @@ function row(name, status, why, skip) {
 		why_case = ""
 		dur = ""
 	} else if (line ~ /^# ASSERTION / && why_case == "") {
-		why_case = substr(line, 14)
+		why_case = substr(line, 13)
 	} else if (line ~ /^# [^ :]+\.c:[0-9]+:/ && why_case == "") {
 		why_case = substr(line, 3)
 	} else if (line ~ /^# duration_ms=[0-9]+$/) {

@@ -5,15 +5,16 @@
 # left there: ktap.log, programs, badness.txt, console-badness.txt,
 # guest-env, vm-status and run.env (run.sh's own facts: kernel, command,
 # exit code and reason).  Uses only awk and jq; prints nothing on success.
-set -eu
+set -eu -o pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:?usage: summarize.sh RESULTS_DIR}
 cd "$dir"
 
 # Test cases as a JSON array (see ktap-cases.awk for the TSV columns).
 cases_json() {
 	[ -f ktap.log ] || { echo '[]'; return; }
-	awk -f "$(dirname "$0")/ktap-cases.awk" ktap.log |
+	awk -f "$here/ktap-cases.awk" ktap.log |
 		jq -R -s --rawfile progs <(cat programs 2>/dev/null || true) '
 		($progs | split("\n") | map(select(length > 0) | split(" ")
 			| {key: .[0], value: (.[2] | tonumber)}) | from_entries) as $secs

@@ -13,8 +13,9 @@
  *
  * Odd leaves and the whole last top-level subtree are removed (variant
  * "chain4": the lower half of the chain), their tasks moved to the keeper
- * first, so anon, shmem and page cache all go through reparenting.  After the removed memcgs are freed (dying_memcgs), for t and
- * every live memcg below it:
+ * first, so anon, shmem and page cache all go through reparenting.  After
+ * the removed memcgs are freed (dying_memcgs), for t and every live memcg
+ * below it:
  *
  *   lru_split		active_X + inactive_X == X (anon+shmem for the anon
  *			LRU, file-shmem for the file LRU), stat tolerance

@@ -409,7 +409,7 @@ int mr_kernel_check(unsigned long long start_seq, const char *end_marker,
 		problems++;
 	}
 	if (k.lost)
-		mr_msg("kernel log: %lu record(s) overwritten before they were read (the taint check still applies)",
+		mr_msg("kernel log: %lu record(s) lost to overwrites (the taint check still applies)",
 		       k.lost);
 	mr_kmsg_close(&k);
 	if (ret < 0)
