@@ -31,7 +31,7 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
   --ksrc DIR       build DIR (any kernel tree, e.g. a bisect working tree) with
                    the fragments below, out of tree and cached, then boot it
   --fragments "F"  configs/kernel/F.config fragments for --ksrc and debug
-                   (default "base debug")
+                   (default "base lean debug")
   --tries N        run the tests up to N times; the first failure is the
                    verdict (each try has its own results folder)
   --profile NAME   $(cd "$MR_TOP/configs/profiles" && find . -name '*.conf' | sed 's|./||; s|\.conf$||' | sort | xargs | sed 's/ /, /g') (default quick)
@@ -75,7 +75,7 @@ exit_with() {
 }
 
 kernel="" modules="" profile=quick tests="" seed="" resdir="" accel=auto list=0
-ksrc="" fragments="base debug" tries=1
+ksrc="" fragments="base lean debug" tries=1
 orig_cmd=$(printf '%q ' "$0" "$@")
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
 need() { [ $# -ge 2 ] || { log "error: $1 needs a value"; usage >&2; exit_with 2 "bad command line"; }; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build-kernel.sh [--ksrc DIR] [--fragments "base debug ..."]
+# build-kernel.sh [--ksrc DIR] [--fragments "base lean debug ..."]
 #
 # Builds a bzImage out of tree from DIR (any kernel tree; default Debian
 # sid's newest linux-source, fetched and cached) with x86_64_defconfig,
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 
-ksrc="" fragments="base debug"
+ksrc="" fragments="base lean debug"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ksrc) ksrc=$2; shift 2 ;;
@@ -56,9 +56,21 @@ KCONFIG_CONFIG="$out/.config" "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$ou
 kmake -s olddefconfig >&2 || die 3 "olddefconfig failed"
 
 # rcutorture's #CHECK# idea: what was asked for must be what we got.
-lost=$(cat "${frag_files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while IFS= read -r want; do
-	grep -qxF "$want" "$out/.config" || echo "$want (got: $(grep -E "^${want%%=*}=|^# ${want%%=*} is not set" "$out/.config" || echo absent))"
-done)
+# "# CONFIG_X is not set" must not have come back on; absent counts as off.
+lost=$(cat "${frag_files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=|^# CONFIG_[A-Z0-9_]+ is not set' |
+	while IFS= read -r want; do
+		case $want in
+		"# "*)
+			opt=${want#"# "}
+			opt=${opt%% *}
+			grep -q "^$opt=" "$out/.config" && echo "$want (got: $(grep "^$opt=" "$out/.config"))"
+			;;
+		*)
+			grep -qxF "$want" "$out/.config" ||
+				echo "$want (got: $(grep -E "^${want%%=*}=|^# ${want%%=*} is not set" "$out/.config" || echo absent))"
+			;;
+		esac
+	done || true)
 if [ -n "$lost" ]; then
 	printf '%s\n' "$lost" >"$out/config-lost"
 	die 3 "options asked for but not in the final .config:

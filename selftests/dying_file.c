@@ -4,7 +4,7 @@
  *
  *	t			test root, F0 = its "file" once the leaves wrote
  *	├── n0
- *	│   ├── n0		each leaf: fio (C if MR_FIO=0) writes MR_FILE_MB
+ *	│   ├── n0		each leaf: fio (C if MR_JOBS=0) writes MR_FILE_MB
  *	│   ├── n1		to its own file on MR_SCRATCH, fsync'ed; the
  *	│   └── ...		files stay
  *	└── n1 ...
@@ -68,6 +68,18 @@ FIXTURE_TEARDOWN_PARENT(dying_file)
 	mr_teardown(_metadata, &self->ctx);
 }
 
+static bool file_at_least(const char *cg, long long want, long long *file)
+{
+	return !mr_memory_stat(cg, "file", file) && *file >= want;
+}
+
+static bool file_near(const char *cg, long long want, long long tol,
+		      long long *file)
+{
+	return !mr_memory_stat(cg, "file", file) && *file >= want - tol &&
+	       *file <= want + tol;
+}
+
 static void check_lrugen(struct __test_metadata *_metadata,
 			 const struct mr_ctx *ctx, long long f0)
 {
@@ -106,7 +118,7 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 	char file[PATH_MAX], name[32];
 	struct mr_child *writers;
 	struct mr_tree tree = {};
-	long long f0, f1, t0;
+	long long f0, f1, t0, waited;
 	int i, n, failed = 0;
 
 	MR_OK("build_tree", mr_tree_build(&tree, ctx->root, depth, fanout));
@@ -136,8 +148,8 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 	MR_OK("load", mr_syncfs(ctx));
 	mr_msg("load: written and synced in %lld ms", mr_now_ms() - t0);
 
-	MR_OK("load", mr_memory_stat(ctx->root, "file", &f0));
-	if (f0 < n * bytes - tol)
+	if (!mr_poll_until(file_at_least(ctx->root, n * bytes - tol, &f0),
+			   MR_FLUSH_MS, &waited, "memory.stat to show the writes"))
 		MR_FATAL("load_charged",
 			 "file=%lld expected>=%lld (%d leaves x %lld, -%lld)",
 			 f0, n * bytes - tol, n, bytes, tol);
@@ -149,10 +161,11 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 
 	mr_check_dying(_metadata, ctx);
 
-	MR_OK("file_absorbed", mr_memory_stat(ctx->root, "file", &f1));
-	if (f1 < f0 - tol || f1 > f0 + tol)
+	if (!mr_poll_until(file_near(ctx->root, f0, tol, &f1), MR_FLUSH_MS,
+			   &waited, "t's file to equal F0"))
 		MR_ASSERTION("file_absorbed",
-			     "file=%lld expected==F0=%lld (+-%lld)", f1, f0, tol);
+			     "file=%lld expected==F0=%lld (+-%lld, waited %lld ms)",
+			     f1, f0, tol, waited);
 
 	check_lrugen(_metadata, ctx, f0);
 	t0 = mr_now_ms();

@@ -14,7 +14,8 @@
  * For MR_RACE_SECONDS each iteration creates a child, writes a file in it
  * (fio), sometimes reads back an older file (fio, refaulting pages another
  * memcg had), runs stress-ng's vm stressor in it, moves that to the keeper
- * while it keeps rewriting its pages, and offlines the child.  In variant
+ * while it keeps rewriting its pages, and offlines the child.  MR_JOBS=0
+ * does the same with in-process C instead of fio and stress-ng.  In variant
  * "lrugen" each offline first gives parent and child different numbers of
  * generations (the seed's case): the child aged up to MAX_NR_GENS while the
  * parent is evicted down to MIN_NR_GENS, and the reverse on the next one.
@@ -238,6 +239,24 @@ static int shape_gens(const char *kpath, bool grow)
 	return got;
 }
 
+/* MR_JOBS=0: what leaf-anon.job does, rewrite anon pages for a while. */
+static int anon_rewriter(void *arg)
+{
+	const struct mr_ctx *ctx = arg;
+	size_t bytes = (size_t)ctx->p.anon_mb << 20, i;
+	long long end = mr_now_ms() + HOLD_SECONDS * 1000;
+	long page = mr_page_size();
+	char *p;
+
+	p = mr_anon_touch(bytes);
+	if (!p)
+		return 1;
+	while (mr_now_ms() < end)
+		for (i = 0; i < bytes; i += page)
+			p[i]++;
+	return 0;
+}
+
 static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 			const char *cg)
 {
@@ -248,6 +267,9 @@ static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 			 (char *)ctx->files, NULL };
 	int ret;
 
+	if (!ctx->p.jobs)
+		return mr_spawn_fn(c, "anon rewriter", cg, anon_rewriter,
+				   (void *)ctx);
 	ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
 	if (ret)
 		return ret;
@@ -297,7 +319,7 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	long long bytes = ctx->p.file_mb << 20, anon, waited;
 	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
-	bool nested = rand() % 2, grow = i % 2;
+	bool nested = rand() % 2, grow = i % 2, running;
 	int child_gens, parent_gens;
 	struct mr_child c, *h;
 
@@ -329,10 +351,14 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	if (!mr_poll_until(anon_charged(leaf, h, (ctx->p.anon_mb << 20) / 2,
 					&anon),
 			   MR_LOAD_MS, &waited, "stress-ng to fault its memory") ||
-	    !h->pid)
+	    !h->pid) {
+		running = h->pid;
+		/* kills it if need be, prints its output */
+		mr_child_wait(h, 0);
 		MR_FATAL("load", "c%d anon=%lld expected>=%ld (stress-ng %s)",
 			 i, anon, (ctx->p.anon_mb << 20) / 2,
-			 h->pid ? "running" : "exited");
+			 running ? "running" : "exited");
+	}
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
 	MR_OK("load", mr_syncfs(ctx));
 

@@ -55,14 +55,20 @@
 #define MR_DYING_MS	10000
 /* Bound for a loader (fio, stress-ng, function child) to finish. */
 #define MR_LOAD_MS	60000
+/*
+ * Bound for memory.stat to show a change: a read flushes, but may return
+ * before a concurrent flusher is done; the periodic flush runs every 2 s.
+ */
+#define MR_FLUSH_MS	3000
 
 /**
  * struct mr_needs - what a test program needs to run at all
  * @root: euid 0
  * @memcg: a cgroup v2 hierarchy with the memory controller
  * @scratch: $MR_SCRATCH on a block file system (page cache tests)
- * @fio: fio in $PATH and the fio job files (unless MR_FIO=0)
- * @stress_ng: stress-ng in $PATH and the stress-ng job files
+ * @fio: fio in $PATH and the fio job files (unless MR_JOBS=0)
+ * @stress_ng: stress-ng in $PATH and the stress-ng job files (unless
+ *	       MR_JOBS=0)
  * @lru_gen: MGLRU enabled and debugfs lru_gen readable
  */
 struct mr_needs {
@@ -82,9 +88,9 @@ struct mr_needs {
  * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB (default 16)
  * @race_seconds: MR_RACE_SECONDS, duration of race loops (default 10)
  * @seed: MR_SEED, seed of random choices (default: time and pid, printed)
- * @fio: MR_FIO, 1 (default): page cache is written and read by the fio
- *	 jobs of the workloads folder; 0: by in-process C doing the same
- *	 (fio's start-up costs seconds under TCG)
+ * @jobs: MR_JOBS, 1 (default): load runs from the job files of the
+ *	  workloads folder (fio, stress-ng); 0: in-process C doing the same
+ *	  (fio and stress-ng take seconds to start under TCG)
  * @scratch: MR_SCRATCH, a directory on a scratch block file system
  * @workloads: MR_WORKLOADS, the job file folder (default: "workloads" beside
  *	       the binary, then "../workloads")
@@ -96,7 +102,7 @@ struct mr_params {
 	long anon_mb;
 	long race_seconds;
 	long seed;
-	long fio;
+	long jobs;
 	char scratch[PATH_MAX];
 	char workloads[PATH_MAX];
 };
@@ -311,7 +317,7 @@ static inline bool mr_read_params(struct mr_params *p)
 	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
 	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
 			  LONG_MAX, &p->seed);
-	ok &= mr_env_long("MR_FIO", 0, 0, 1, &p->fio); /* TEMP-EXPERIMENT default */
+	ok &= mr_env_long("MR_JOBS", 0, 0, 1, &p->jobs); /* TEMP-EXPERIMENT default */
 	snprintf(p->scratch, sizeof(p->scratch), "%s", scratch ? scratch : "");
 	if (!mr_find_workloads(p->workloads, sizeof(p->workloads)))
 		p->workloads[0] = '\0';
@@ -478,14 +484,15 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (needs->scratch &&
 	    mr_scratch_check(ctx->p.scratch, why, sizeof(why)))
 		SKIP(return false, "%s", why);
-	if (needs->fio && ctx->p.fio && !mr_in_path("fio"))
+	if (needs->fio && ctx->p.jobs && !mr_in_path("fio"))
 		SKIP(return false, "fio not installed");
-	if (needs->fio && ctx->p.fio &&
+	if (needs->fio && ctx->p.jobs &&
 	    mr_job(ctx, "leaf-file-write.fio", job, sizeof(job)))
 		SKIP(return false, "fio job files not found (set MR_WORKLOADS)");
-	if (needs->stress_ng && !mr_in_path("stress-ng"))
+	if (needs->stress_ng && ctx->p.jobs && !mr_in_path("stress-ng"))
 		SKIP(return false, "stress-ng not installed");
-	if (needs->stress_ng && mr_job(ctx, "leaf-anon.job", job, sizeof(job)))
+	if (needs->stress_ng && ctx->p.jobs &&
+	    mr_job(ctx, "leaf-anon.job", job, sizeof(job)))
 		SKIP(return false, "stress-ng job files not found (set MR_WORKLOADS)");
 	ctx->mglru = mr_lrugen_enabled() == 1 &&
 		     !mr_lrugen_file(true, job, sizeof(job)) &&
@@ -1168,8 +1175,8 @@ static inline int mr_start_fio(struct mr_child *c, const struct mr_ctx *ctx,
  * @file: file to write, on the scratch file system (see mr_scratch_file())
  * @bytes: size
  *
- * With MR_FIO=1 (default), workloads/leaf-file-write.fio with MR_FILE and
- * MR_FILE_SIZE in its environment; with MR_FIO=0, mr_file_write().
+ * With MR_JOBS=1 (default), workloads/leaf-file-write.fio with MR_FILE and
+ * MR_FILE_SIZE in its environment; with MR_JOBS=0, mr_file_write().
  * Both write buffered and fsync at the end, so that the page cache is clean
  * before the cgroup goes offline.
  *
@@ -1182,7 +1189,7 @@ static inline int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
 	/* read by the child after fork(), so a stack copy is fine */
 	struct mr_file_job w = { .file = file, .bytes = bytes };
 
-	if (ctx->p.fio)
+	if (ctx->p.jobs)
 		return mr_start_fio(c, ctx, "leaf-file-write.fio", cg, file,
 				    bytes);
 	return mr_spawn_fn(c, "writer", cg, mr_write_fn, &w);
@@ -1196,7 +1203,7 @@ static inline int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
  * @file: file to read
  * @bytes: its size
  *
- * workloads/file-read.fio, or mr_file_read() with MR_FIO=0.  Pages not in
+ * workloads/file-read.fio, or mr_file_read() with MR_JOBS=0.  Pages not in
  * the page cache (reclaimed meanwhile) are charged to @cg.
  *
  * Return: 0 or a negative errno.
@@ -1207,7 +1214,7 @@ static inline int mr_start_reader(struct mr_child *c, const struct mr_ctx *ctx,
 {
 	struct mr_file_job w = { .file = file, .bytes = bytes };
 
-	if (ctx->p.fio)
+	if (ctx->p.jobs)
 		return mr_start_fio(c, ctx, "file-read.fio", cg, file, bytes);
 	return mr_spawn_fn(c, "reader", cg, mr_read_fn, &w);
 }
