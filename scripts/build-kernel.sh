@@ -31,6 +31,9 @@ if [ -z "$ksrc" ]; then
 fi
 { [ -f "$ksrc/Makefile" ] && [ -d "$ksrc/mm" ]; } || die 2 "'$ksrc' is not a kernel tree"
 ksrc=$(cd "$ksrc" && pwd -P)
+if [ -f "$ksrc/.memcg-reparent-mutation" ] && [ "${MR_ALLOW_MUTATION:-0}" != 1 ]; then
+	die 3 "$ksrc carries a bug injection ($(xargs <"$ksrc/.memcg-reparent-mutation")) from an interrupted selfcheck: run scripts/mutate.sh --restore $ksrc"
+fi
 
 frag_files=()
 for f in $fragments; do

@@ -2,14 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # mutate.sh MUTATION.mut TREE — apply one bug injection to a kernel TREE.
+# mutate.sh --restore TREE      — undo every injection applied to TREE.
 #
 # A mutation is data (configs/mutations/*.mut): file=, function=, from=, to=.
 # The edit replaces the text `from` by `to` inside the body of `function`
 # only, and must match exactly once there: a mutation that no longer applies
 # to a newer kernel fails loudly (exit 3) instead of testing nothing.
-# The file is rewritten (not edited in place), so a hard-linked copy of a
-# pristine tree stays pristine.
+# The original is kept as FILE.pristine and TREE/.memcg-reparent-mutation
+# lists the mutated files, so --restore (and build-kernel.sh, which refuses
+# a mutated tree unless MR_ALLOW_MUTATION=1) can tell and undo it.
 set -eu
+
+marker=.memcg-reparent-mutation
+if [ "${1:-}" = --restore ]; then
+	tree=${2:?usage: mutate.sh --restore TREE}
+	[ -f "$tree/$marker" ] || exit 0
+	while read -r f; do
+		[ -f "$tree/$f.pristine" ] || continue
+		mv -f "$tree/$f.pristine" "$tree/$f"
+		# newer than the objects built from the mutant: kbuild rebuilds
+		touch "$tree/$f"
+	done <"$tree/$marker"
+	rm -f "$tree/$marker"
+	exit 0
+fi
 
 mut=${1:?usage: mutate.sh MUTATION.mut TREE}
 tree=${2:?usage: mutate.sh MUTATION.mut TREE}
@@ -45,5 +61,6 @@ awk -v fname="$func" -v from="$from" -v to="$to" '
 	echo "mutate.sh: '$from' not found exactly once in $func() of $file" >&2
 	exit 3
 }
-rm -f "$src"
-mv "$src.mutated" "$src"
+[ -f "$src.pristine" ] || cp -p "$src" "$src.pristine"
+grep -qxF "$file" "$tree/$marker" 2>/dev/null || echo "$file" >>"$tree/$marker"
+mv -f "$src.mutated" "$src"

@@ -3,8 +3,8 @@
 #
 # selfcheck.sh [MUTATION...] — mutation testing of the suite (`make selfcheck`).
 #
-# Builds the suite's debug kernel from a hard-linked copy of Debian's
-# linux-source, runs the quick profile on it (must exit 0), then for each
+# Builds the suite's debug kernel from Debian's linux-source (the build of
+# `run.sh --kernel debug`), runs the quick profile on it (must exit 0), then for each
 # bug injection in configs/mutations/ (default: all) applies it, rebuilds
 # incrementally and runs the quick profile again: it must exit 1, and the
 # failing test or the kernel splat class must match the mutation's expect=.
@@ -22,29 +22,15 @@ if [ ${#muts[@]} = 0 ]; then
 fi
 profile=${SELFCHECK_PROFILE:-quick}
 
-src="$("$top/scripts/fetch-debian-kernel.sh" sid source)/tree"
-src=$(cd "$src" && pwd -P)
-tree="$MR_CACHE/selfcheck/$(basename "$src")"
-if [ ! -f "$tree/.complete" ]; then
-	log "making a hard-linked copy of $src"
-	rm -rf "$tree"
-	mkdir -p "$(dirname "$tree")"
-	cp -al "$src" "$tree"
-	touch "$tree/.complete"
-fi
-
-# Put back every file a mutation may touch; touch it so kbuild rebuilds.
-restore() {
-	local m f
-	for m in "$top"/configs/mutations/*.mut; do
-		f=$(sed -n 's/^file=//p' "$m")
-		if ! cmp -s "$src/$f" "$tree/$f"; then
-			ln -f "$src/$f" "$tree/$f"
-			touch "$tree/$f"
-		fi
-	done
-}
+# The mutations go into the very tree and build folder of `run.sh --kernel
+# debug`, so every mutant is an incremental build; the tree is restored
+# on exit, and build-kernel.sh refuses a tree left mutated.
+tree="$("$top/scripts/fetch-debian-kernel.sh" sid source)/tree"
+tree=$(cd "$tree" && pwd -P)
+restore() { "$top/scripts/mutate.sh" --restore "$tree"; }
 trap restore EXIT
+trap 'exit 130' INT TERM
+export MR_ALLOW_MUTATION=1
 
 out="$top/results/selfcheck-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
@@ -64,7 +50,7 @@ detected() {
 run_case() {
 	local name=$1 expect=$2 img rc=0 start by verdict
 	start=$(date +%s)
-	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree") || {
+	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree" --fragments "base lean debug") || {
 		echo "not ok $((npass + nfail + 1)) $name # kernel build failed"
 		nfail=$((nfail + 1))
 		printf '| %s | build failed | - | - | - |\n' "$name" >>"$table"
@@ -95,7 +81,7 @@ for m in "${muts[@]}"; do
 	[ -f "$f" ] || { echo "selfcheck: no mutation $m" >&2; exit 2; }
 	restore
 	if ! "$top/scripts/mutate.sh" "$f" "$tree"; then
-		echo "not ok $((npass + nfail + 1)) $m # does not apply to $(basename "$src")"
+		echo "not ok $((npass + nfail + 1)) $m # does not apply to $(basename "$tree")"
 		nfail=$((nfail + 1))
 		continue
 	fi
