@@ -317,7 +317,7 @@ static inline bool mr_read_params(struct mr_params *p)
 	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
 	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
 			  LONG_MAX, &p->seed);
-	ok &= mr_env_long("MR_JOBS", 0, 0, 1, &p->jobs); /* TEMP-EXPERIMENT default */
+	ok &= mr_env_long("MR_JOBS", 1, 0, 1, &p->jobs);
 	snprintf(p->scratch, sizeof(p->scratch), "%s", scratch ? scratch : "");
 	if (!mr_find_workloads(p->workloads, sizeof(p->workloads)))
 		p->workloads[0] = '\0';
