@@ -27,6 +27,8 @@ trap power_off EXIT
 
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+# the whole guest is ours: the memory controller for every subtree
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /run/memcg-reparent/scratch
 if mount -t ext4 /dev/vda /run/memcg-reparent/scratch; then
 	export MR_SCRATCH=/run/memcg-reparent/scratch
