@@ -32,12 +32,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +63,21 @@
  */
 #define MR_FLUSH_MS	3000
 
+/* MGLRU's global switch (Documentation/admin-guide/mm/multigen_lru.rst) */
+#define MR_LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
+
+/**
+ * enum mr_mglru - the LRU a test (variant) runs under
+ * @MR_MGLRU_DEFAULT: whatever the kernel runs with; the knob is not touched
+ * @MR_MGLRU_ON: MGLRU, switched on for the test if it is off
+ * @MR_MGLRU_OFF: the classic active/inactive LRU, MGLRU switched off
+ */
+enum mr_mglru {
+	MR_MGLRU_DEFAULT,
+	MR_MGLRU_ON,
+	MR_MGLRU_OFF,
+};
+
 /**
  * struct mr_needs - what a test program needs to run at all
  * @root: euid 0
@@ -70,6 +87,10 @@
  * @stress_ng: stress-ng in $PATH and the stress-ng job files (unless
  *	       MR_JOBS=0)
  * @lru_gen: MGLRU enabled and debugfs lru_gen readable
+ * @swap: an active swap area (zram in the VM)
+ * @mglru: the LRU to run under; ON and OFF need CONFIG_LRU_GEN (SKIP
+ *	   without) and switch the global knob for the test, see
+ *	   mr_lru_gen_set()
  */
 struct mr_needs {
 	bool root;
@@ -78,6 +99,8 @@ struct mr_needs {
 	bool fio;
 	bool stress_ng;
 	bool lru_gen;
+	bool swap;
+	enum mr_mglru mglru;
 };
 
 /**
@@ -87,6 +110,8 @@ struct mr_needs {
  * @file_mb: MR_FILE_MB, page cache per leaf in MiB (default 4)
  * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB (default 16)
  * @race_seconds: MR_RACE_SECONDS, duration of race loops (default 10)
+ * @wide: MR_WIDE, leaves of the wide fan (dying_file.wide; default 0, the
+ *	  variant SKIPs: a thousand memcgs belong in nightly, not in quick)
  * @seed: MR_SEED, seed of random choices (default: time and pid, printed)
  * @jobs: MR_JOBS, 1 (default): load runs from the job files of the
  *	  workloads folder (fio, stress-ng); 0: in-process C doing the same
@@ -101,6 +126,7 @@ struct mr_params {
 	long file_mb;
 	long anon_mb;
 	long race_seconds;
+	long wide;
 	long seed;
 	long jobs;
 	char scratch[PATH_MAX];
@@ -140,15 +166,39 @@ struct mr_ctx {
 	long long dying_mem_base;
 };
 
-/* State the harness process needs to clean up on a signal. */
+/*
+ * State the harness process needs to clean up on a signal.  @lru_gen_saved
+ * is the value of MR_LRU_GEN_ENABLED before a test changed it ("" while
+ * untouched): shared, so that whichever process cleans up restores it.
+ */
 struct mr_shared {
 	pid_t main_pid;
 	pid_t pgid;
 	struct mr_cg_run run;
 	struct mr_cg_run last;
+	char lru_gen_saved[32];
 };
 
 static struct mr_shared *mr_shared;
+
+/*
+ * Puts MGLRU's global switch back to the value saved by mr_lru_gen_set().
+ * Only system calls: the signal handler calls it.  Runs from mr_teardown(),
+ * after a failed setup, on SIGINT/SIGTERM/SIGHUP, at the start of the next
+ * test (a test killed by the harness timeout has no teardown) and when the
+ * program exits.
+ */
+static inline int mr_lru_gen_restore(void)
+{
+	int ret;
+
+	if (!mr_shared || !mr_shared->lru_gen_saved[0])
+		return 0;
+	ret = mr_write_file(MR_LRU_GEN_ENABLED, mr_shared->lru_gen_saved);
+	if (!ret)
+		mr_shared->lru_gen_saved[0] = '\0';
+	return ret;
+}
 
 /*
  * The test runs in a process group of its own (the harness calls setpgrp())
@@ -161,6 +211,7 @@ static void mr_on_signal(int sig)
 		if (mr_shared->pgid > 0)
 			kill(-mr_shared->pgid, SIGKILL);
 		mr_cg_run_destroy(&mr_shared->run);
+		mr_lru_gen_restore();
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -192,6 +243,8 @@ static void __attribute__((destructor)) mr_test_exit(void)
 		if (mr_shared->last.restore_memory)
 			mr_cg_run_destroy(&mr_shared->last);
 	}
+	if (mr_shared && getpid() == mr_shared->main_pid)
+		mr_lru_gen_restore();
 }
 
 /**
@@ -315,6 +368,8 @@ static inline bool mr_read_params(struct mr_params *p)
 	ok &= mr_env_long("MR_FILE_MB", 4, 1, 4096, &p->file_mb);
 	ok &= mr_env_long("MR_ANON_MB", 16, 1, 4096, &p->anon_mb);
 	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
+	/* memcg ids are 16 bit: stay well below 64k memcgs */
+	ok &= mr_env_long("MR_WIDE", 0, 0, 16384, &p->wide);
 	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
 			  LONG_MAX, &p->seed);
 	ok &= mr_env_long("MR_JOBS", 1, 0, 1, &p->jobs);
@@ -457,6 +512,85 @@ static inline void mr_scratch_remove(struct mr_ctx *ctx)
 }
 
 /**
+ * mr_lru_gen_set() - switch MGLRU on or off for the rest of the test
+ * @ctx: test context; @ctx->mglru is updated
+ * @on: MGLRU (true) or the classic LRU (false)
+ *
+ * MR_LRU_GEN_ENABLED is a global knob: it changes the LRU of every memcg of
+ * the machine, not only the test's.  The first call of a test saves the
+ * value it finds, and mr_lru_gen_restore() writes it back whatever way the
+ * test ends (see there).  May be called again and again (lru_switch).
+ *
+ * Return: 0 or a negative errno (-ENOENT without CONFIG_LRU_GEN).
+ */
+static inline int mr_lru_gen_set(struct mr_ctx *ctx, bool on)
+{
+	char *old, path[PATH_MAX];
+	ssize_t len;
+	int ret;
+
+	if (mr_shared && !mr_shared->lru_gen_saved[0]) {
+		len = mr_read_file(MR_LRU_GEN_ENABLED, &old);
+		if (len < 0)
+			return len;
+		/* "0x0007\n": the kernel takes the caps mask back as is */
+		snprintf(mr_shared->lru_gen_saved,
+			 sizeof(mr_shared->lru_gen_saved), "%.*s",
+			 (int)strcspn(old, "\n"), old);
+		free(old);
+	}
+	ret = mr_write_file(MR_LRU_GEN_ENABLED, on ? "y" : "n");
+	if (ret)
+		return ret;
+	ctx->mglru = on && !mr_lrugen_file(true, path, sizeof(path)) &&
+		     !mr_lrugen_file(false, path, sizeof(path));
+	return 0;
+}
+
+/* Total size of the active swap areas in KiB, or a negative errno. */
+static inline long long mr_swap_total(void)
+{
+	long long kb;
+	char *buf;
+	int ret;
+
+	ret = mr_read_file("/proc/swaps", &buf);
+	if (ret < 0)
+		return ret;
+	ret = mr_swaps_parse(buf, &kb);
+	free(buf);
+	return ret < 0 ? ret : kb;
+}
+
+/* Where mr_tmpfs_private() mounts, inside the test's mount namespace */
+#define MR_TMPFS_DIR	"/tmp"
+
+/**
+ * mr_tmpfs_private() - a tmpfs of the test's own for shmem page cache
+ * @out: receives the directory (MR_TMPFS_DIR)
+ * @len: size of @out
+ *
+ * Moves the test process into a private mount namespace and mounts a fresh
+ * tmpfs over MR_TMPFS_DIR there; the children it spawns afterwards share
+ * it.  Nobody else sees it, and it goes away with its last process, so a
+ * crash or a timeout leaves nothing to clean up.  Call it from the test
+ * process, before spawning the loaders.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_tmpfs_private(char *out, size_t len)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("tmpfs", MR_TMPFS_DIR, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "mode=0700"))
+		return -errno;
+	return mr_pathf(out, len, "%s", MR_TMPFS_DIR);
+}
+
+/**
  * mr_setup() - check needs, build the run subtree, open the log window
  * @_metadata: harness metadata (SKIP and failures)
  * @ctx: test context (in the fixture, shared with the teardown)
@@ -473,6 +607,9 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 
 	memset(ctx, 0, sizeof(*ctx));
 	mr_test_name(_metadata, ctx->name, sizeof(ctx->name));
+	/* a previous test of this program may have been killed by a timeout */
+	if (mr_lru_gen_restore())
+		mr_msg("could not restore %s", MR_LRU_GEN_ENABLED);
 	if (!mr_read_params(&ctx->p)) {
 		MR_ASSERTION("params", "invalid environment, see above");
 		return false;
@@ -494,6 +631,22 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (needs->stress_ng && ctx->p.jobs &&
 	    mr_job(ctx, "leaf-anon.job", job, sizeof(job)))
 		SKIP(return false, "stress-ng job files not found (set MR_WORKLOADS)");
+	if (needs->swap && mr_swap_total() <= 0)
+		SKIP(return false, "no active swap area (the VM sets up zram)");
+	if (needs->mglru != MR_MGLRU_DEFAULT &&
+	    access(MR_LRU_GEN_ENABLED, W_OK))
+		SKIP(return false, "kernel without CONFIG_LRU_GEN (%s)",
+		     MR_LRU_GEN_ENABLED);
+	if (needs->mglru != MR_MGLRU_DEFAULT) {
+		ret = mr_lru_gen_set(ctx, needs->mglru == MR_MGLRU_ON);
+		if (ret) {
+			MR_ASSERTION("setup", "switch MGLRU %s: %s",
+				     needs->mglru == MR_MGLRU_ON ? "on" : "off",
+				     strerror(-ret));
+			mr_lru_gen_restore();
+			return false;
+		}
+	}
 	ctx->mglru = mr_lrugen_enabled() == 1 &&
 		     !mr_lrugen_file(true, job, sizeof(job)) &&
 		     !mr_lrugen_file(false, job, sizeof(job));
@@ -557,6 +710,7 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 		mr_cg_run_destroy(&ctx->run);
 		if (mr_shared)
 			mr_shared->run.path[0] = '\0';
+		mr_lru_gen_restore();
 		MR_ASSERTION("setup", "test root: %s", strerror(-ret));
 		return false;
 	}
@@ -591,6 +745,10 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	if (mr_shared)
 		mr_shared->run.path[0] = '\0';
 	mr_scratch_remove(ctx);
+	ret = mr_lru_gen_restore();
+	if (ret)
+		MR_ASSERTION("cleanup", "restore %s: %s", MR_LRU_GEN_ENABLED,
+			     strerror(-ret));
 
 	snprintf(end, sizeof(end), MR_NAME ": end %s", ctx->name);
 	ret = mr_kmsg_mark("end", ctx->name, NULL);
@@ -971,15 +1129,17 @@ static inline void mr_check_sizes(struct __test_metadata *_metadata,
  * @nr: number of nodes
  * @paths: absolute directories in pre-order (a parent before its subtree)
  * @leaf: whether each node is a leaf
+ * @parent: index of each node's parent, -1 below the test root
  */
 struct mr_tree {
 	int nr;
 	char (*paths)[PATH_MAX];
 	bool *leaf;
+	int *parent;
 };
 
-static inline int mr_tree_add(struct mr_tree *t, const char *parent, int idx,
-		       int depth, int fanout)
+static inline int mr_tree_add(struct mr_tree *t, int up, const char *parent,
+			      int idx, int depth, int fanout)
 {
 	int me = t->nr++, i, ret;
 
@@ -989,8 +1149,9 @@ static inline int mr_tree_add(struct mr_tree *t, const char *parent, int idx,
 	if (ret)
 		return ret;
 	t->leaf[me] = depth == 1;
+	t->parent[me] = up;
 	for (i = 0; depth > 1 && i < fanout; i++) {
-		ret = mr_tree_add(t, t->paths[me], i, depth - 1, fanout);
+		ret = mr_tree_add(t, me, t->paths[me], i, depth - 1, fanout);
 		if (ret)
 			return ret;
 	}
@@ -1021,10 +1182,11 @@ static inline int mr_tree_build(struct mr_tree *t, const char *parent, int depth
 	t->nr = 0;
 	t->paths = calloc(nr, PATH_MAX);
 	t->leaf = calloc(nr, sizeof(*t->leaf));
-	if (!t->paths || !t->leaf)
+	t->parent = calloc(nr, sizeof(*t->parent));
+	if (!t->paths || !t->leaf || !t->parent)
 		return -ENOMEM;
 	for (i = 0; i < fanout; i++) {
-		ret = mr_tree_add(t, parent, i, depth, fanout);
+		ret = mr_tree_add(t, -1, parent, i, depth, fanout);
 		if (ret)
 			return ret;
 	}
@@ -1069,12 +1231,47 @@ static inline int mr_tree_offline(const struct mr_tree *t)
 	return 0;
 }
 
+/**
+ * mr_tree_offline_cascade() - rmdir the leaves in pre-order, each inner node
+ *			       as soon as its last child is gone
+ * @t: the tree
+ *
+ * The other order than mr_tree_offline(): a parent goes offline while its
+ * siblings' subtrees are still online and loaded, and reparenting runs into
+ * a parent that is itself dying a moment later.
+ *
+ * Return: 0 or a negative errno.
+ */
+static inline int mr_tree_offline_cascade(const struct mr_tree *t)
+{
+	int *left, i, up, ret = 0;
+
+	left = calloc(t->nr, sizeof(*left));
+	if (!left)
+		return -ENOMEM;
+	for (i = 0; i < t->nr; i++)
+		if (t->parent[i] >= 0)
+			left[t->parent[i]]++;
+	for (i = 0; i < t->nr && !ret; i++) {
+		if (!t->leaf[i])
+			continue;
+		ret = mr_cg_rmdir(t->paths[i], MR_DYING_MS);
+		for (up = t->parent[i]; !ret && up >= 0 && !--left[up];
+		     up = t->parent[up])
+			ret = mr_cg_rmdir(t->paths[up], MR_DYING_MS);
+	}
+	free(left);
+	return ret;
+}
+
 static inline void mr_tree_free(struct mr_tree *t)
 {
 	free(t->paths);
 	free(t->leaf);
+	free(t->parent);
 	t->paths = NULL;
 	t->leaf = NULL;
+	t->parent = NULL;
 	t->nr = 0;
 }
 

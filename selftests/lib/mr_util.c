@@ -179,3 +179,44 @@ bool mr_pid_alive(pid_t pid)
 {
 	return !kill(pid, 0) || errno == EPERM;
 }
+
+int mr_bracketed(const char *buf, char *out, size_t len)
+{
+	const char *open = strchr(buf, '['), *close;
+	size_t n;
+
+	if (!open)
+		return -ENOENT;
+	close = strchr(open, ']');
+	if (!close)
+		return -ENOENT;
+	n = close - open - 1;
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, open + 1, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int mr_swaps_parse(const char *buf, long long *size_kb)
+{
+	const char *line = strchr(buf, '\n');
+	char name[256], type[32];
+	long long size, used;
+	int nr = 0;
+
+	*size_kb = 0;
+	/* the header line names the columns; an empty file has none */
+	if (!line || strncmp(buf, "Filename", 8))
+		return *buf ? -EINVAL : 0;
+	for (line++; *line; line = strchr(line, '\n') + 1) {
+		if (sscanf(line, "%255s %31s %lld %lld", name, type, &size,
+			   &used) != 4)
+			return -EINVAL;
+		*size_kb += size;
+		nr++;
+		if (!strchr(line, '\n'))
+			break;
+	}
+	return nr;
+}

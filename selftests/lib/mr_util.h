@@ -124,4 +124,25 @@ long long mr_stat_tolerance(void);
  */
 bool mr_pid_alive(pid_t pid);
 
+/**
+ * mr_bracketed() - the selected word of a sysfs choice list
+ * @buf: text like "always [madvise] never\n"
+ * @out: receives the word between the brackets ("madvise")
+ * @len: size of @out
+ *
+ * Return: 0, -ENOENT when no word is bracketed, -ENAMETOOLONG.
+ */
+int mr_bracketed(const char *buf, char *out, size_t len);
+
+/**
+ * mr_swaps_parse() - total size of the active swap areas
+ * @buf: content of /proc/swaps (a header line, then one line per area:
+ *	 "Filename Type Size Used Priority", sizes in KiB)
+ * @size_kb: receives the sum of the Size column
+ *
+ * Return: number of swap areas (0 without swap), or -EINVAL for a line of
+ * unknown shape.
+ */
+int mr_swaps_parse(const char *buf, long long *size_kb);
+
 #endif /* MR_UTIL_H */
