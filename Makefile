@@ -10,6 +10,7 @@
 #   make fixtures KERNEL=debian|bookworm   recapture unit-test fixtures
 #   make selfcheck  mutation testing: each configs/mutations/*.mut injected
 #                   into the debug kernel must make the quick profile fail
+#   make bisect-demo  `git bisect run` over a synthetic history with a bug
 #   make bench      churn benchmark
 SHELL := /bin/bash
 KSRC ?= $(shell scripts/ksrc.sh)
@@ -39,8 +40,11 @@ bench: all
 selfcheck: deps all
 	tests/selfcheck.sh
 
+bisect-demo: deps all
+	tests/bisect-demo.sh
+
 clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tests/unit clean
 
-.PHONY: all deps check run install fixtures bench selfcheck clean
+.PHONY: all deps check run install fixtures bench selfcheck bisect-demo clean

@@ -9,8 +9,21 @@
  *	│   └── ...		files stay
  *	└── n1 ...
  *
- * Variants: "tree" is MR_DEPTH x MR_FANOUT (default 2 x 3), "chain8" a chain
- * of 8 memcgs with one leaf (reparenting through every level).
+ * Variants (the LRU is the kernel's default unless the name says otherwise):
+ *
+ *   tree		MR_DEPTH x MR_FANOUT (default 2 x 3)
+ *   chain8		a chain of 8 memcgs with one leaf (reparenting through
+ *			every level)
+ *   tree_classic	"tree" with MGLRU switched off (the classic LRU: the
+ *			lru_gen checks are skipped, the rest must hold)
+ *   chain32		a chain of 32 memcgs
+ *   cascade		3 x 2; each inner node is removed as soon as its last
+ *			child is gone (the others: all leaves, then bottom-up)
+ *   shmem		"tree", the leaves write to a tmpfs of the test's own
+ *			(mr_tmpfs_private()): shmem of a removed memcg is
+ *			reparented like page cache, on the anon LRU
+ *   wide		MR_WIDE leaves of 256 KiB below t (nightly: 1024); SKIPs
+ *			when MR_WIDE is 0, as in the quick profile
  *
  * After syncfs (a dirty inode would pin its memcg through cgroup writeback),
  * the leaves and then the inner nodes are removed bottom-up.  Asserted:
@@ -25,7 +38,9 @@
  *   lrugen_no_dying_pages	(MGLRU) no lru_gen entry of a removed memcg
  *				below t holds pages
  *   lrugen_absorbed		(MGLRU) t's own generations hold F0 of file
+ *				(shmem: of anon)
  *   reparented_reachable	memory.reclaim on t frees that page cache
+ *				(shmem: only with swap, else skipped)
  *
  * A kernel without LRU reparenting (6.1) fails dying_memcgs: the page cache
  * keeps every offlined memcg alive.
@@ -43,10 +58,19 @@ FIXTURE(dying_file) {
 	struct mr_ctx ctx;
 };
 
+/* Page cache per leaf of the wide fan: the point is the number of memcgs */
+#define WIDE_BYTES	(256 << 10)
+/* Writers of the wide fan running at once */
+#define WIDE_BATCH	64
+
 /* depth 0: MR_DEPTH x MR_FANOUT */
 FIXTURE_VARIANT(dying_file) {
 	int depth;
 	int fanout;
+	enum mr_mglru mglru;
+	bool cascade;
+	bool shmem;
+	bool wide;
 };
 
 FIXTURE_VARIANT_ADD(dying_file, tree) {
@@ -58,9 +82,38 @@ FIXTURE_VARIANT_ADD(dying_file, chain8) {
 	.fanout = 1,
 };
 
+FIXTURE_VARIANT_ADD(dying_file, tree_classic) {
+	.depth = 0,
+	.mglru = MR_MGLRU_OFF,
+};
+
+FIXTURE_VARIANT_ADD(dying_file, chain32) {
+	.depth = 32,
+	.fanout = 1,
+};
+
+FIXTURE_VARIANT_ADD(dying_file, cascade) {
+	.depth = 3,
+	.fanout = 2,
+	.cascade = true,
+};
+
+FIXTURE_VARIANT_ADD(dying_file, shmem) {
+	.depth = 0,
+	.shmem = true,
+};
+
+FIXTURE_VARIANT_ADD(dying_file, wide) {
+	.depth = 1,
+	.wide = true,
+};
+
 FIXTURE_SETUP(dying_file)
 {
-	mr_setup(_metadata, &self->ctx, &needs);
+	struct mr_needs n = needs;
+
+	n.mglru = variant->mglru;
+	mr_setup(_metadata, &self->ctx, &n);
 }
 
 FIXTURE_TEARDOWN_PARENT(dying_file)
@@ -81,7 +134,7 @@ static bool file_near(const char *cg, long long want, long long tol,
 }
 
 static void check_lrugen(struct __test_metadata *_metadata,
-			 const struct mr_ctx *ctx, long long f0)
+			 const struct mr_ctx *ctx, long long f0, bool shmem)
 {
 	long long tol = mr_stat_tolerance(), file;
 	const struct mr_lrugen_memcg *m;
@@ -100,51 +153,111 @@ static void check_lrugen(struct __test_metadata *_metadata,
 			     ctx->kroot);
 	} else {
 		mr_lrugen_totals(m, &anon, &pages);
-		file = pages * mr_page_size();
+		/* shmem lives on the anon LRU */
+		file = (shmem ? anon : pages) * mr_page_size();
 		if (file < f0 - tol || file > f0 + tol)
 			MR_ASSERTION("lrugen_absorbed",
-				     "lru_gen file=%lld expected==F0=%lld (+-%lld)",
-				     file, f0, tol);
+				     "lru_gen %s=%lld expected==F0=%lld (+-%lld)",
+				     shmem ? "anon" : "file", file, f0, tol);
 	}
 	mr_lrugen_free(&lg);
 }
 
-TEST_F_TIMEOUT(dying_file, offline, 100)
+static int offline_timeout(void)
+{
+	long wide;
+
+	if (!mr_env_long("MR_WIDE", 0, 0, 16384, &wide))
+		wide = 0;
+	/* measured: ~25 ms per leaf of the wide fan under TCG, doubled */
+	return 100 + wide / 20;
+}
+
+/* Starts the writer of leaf @i; the wide fan uses C writers, not fio. */
+static int start_leaf(struct mr_child *c, const struct mr_ctx *ctx,
+		      const struct mr_tree *tree, int i, const char *tmpfs,
+		      long long bytes, bool wide, char *file)
+{
+	struct mr_file_job w = { .file = file, .bytes = bytes };
+	char name[32];
+	int ret;
+
+	snprintf(name, sizeof(name), "leaf%d.dat", i);
+	/* tmpfs has no metadata to keep out of the leaf: no preallocation */
+	if (tmpfs)
+		ret = mr_pathf(file, PATH_MAX, "%s/%s", tmpfs, name);
+	else
+		ret = mr_scratch_file(ctx, name, bytes, file, PATH_MAX);
+	if (ret)
+		return ret;
+	if (wide)
+		return mr_spawn_fn(c, "writer", tree->paths[i], mr_write_fn,
+				   &w);
+	return mr_start_writer(c, ctx, tree->paths[i], file, bytes);
+}
+
+/* Writes every leaf, at most @batch writers at a time; failures counted */
+static int load_leaves(struct __test_metadata *_metadata,
+		       const struct mr_ctx *ctx, const struct mr_tree *tree,
+		       const char *tmpfs, long long bytes, bool wide, int batch)
+{
+	struct mr_child *writers;
+	char file[PATH_MAX];
+	int i, first = 0, failed = 0;
+
+	writers = calloc(tree->nr, sizeof(*writers));
+	if (!writers)
+		return -ENOMEM;
+	for (i = 0; i < tree->nr; i++) {
+		if (tree->leaf[i]) {
+			MR_OK("load", start_leaf(&writers[i], ctx, tree, i,
+						 tmpfs, bytes, wide, file));
+		}
+		if (i - first + 1 < batch && i < tree->nr - 1)
+			continue;
+		for (; first <= i; first++)
+			if (tree->leaf[first] &&
+			    mr_child_wait(&writers[first], MR_LOAD_MS))
+				failed++;
+	}
+	free(writers);
+	return failed;
+}
+
+TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
 	long long bytes = ctx->p.file_mb << 20, tol = mr_stat_tolerance();
 	int depth = variant->depth ? variant->depth : ctx->p.depth;
 	int fanout = variant->depth ? variant->fanout : ctx->p.fanout;
-	char file[PATH_MAX], name[32];
-	struct mr_child *writers;
+	char tmpfs[PATH_MAX];
 	struct mr_tree tree = {};
 	long long f0, f1, t0, waited;
-	int i, n, failed = 0;
+	int n, failed;
 
+	if (variant->wide) {
+		if (!ctx->p.wide)
+			SKIP(return, "MR_WIDE=0: the wide fan runs in the nightly and soak profiles");
+		fanout = ctx->p.wide;
+		bytes = WIDE_BYTES;
+	}
+	if (variant->shmem)
+		MR_OK("load", mr_tmpfs_private(tmpfs, sizeof(tmpfs)));
+
+	t0 = mr_now_ms();
 	MR_OK("build_tree", mr_tree_build(&tree, ctx->root, depth, fanout));
 	n = mr_tree_leaves(&tree);
-	mr_msg("tree %dx%d: %d memcgs, %d leaves writing %ld MiB each",
-	       depth, fanout, tree.nr, n, ctx->p.file_mb);
+	mr_msg("tree %dx%d: %d memcgs in %lld ms, %d leaves writing %lld KiB each%s",
+	       depth, fanout, tree.nr, mr_now_ms() - t0, n, bytes >> 10,
+	       variant->shmem ? " to tmpfs" : "");
 
-	writers = calloc(tree.nr, sizeof(*writers));
-	ASSERT_NE(NULL, writers);
 	t0 = mr_now_ms();
-	for (i = 0; i < tree.nr; i++) {
-		if (!tree.leaf[i])
-			continue;
-		snprintf(name, sizeof(name), "leaf%d.dat", i);
-		MR_OK("load", mr_scratch_file(ctx, name, bytes, file,
-					      sizeof(file)));
-		MR_OK("load", mr_start_writer(&writers[i], ctx, tree.paths[i],
-					   file, bytes));
-	}
-	for (i = 0; i < tree.nr; i++) {
-		if (tree.leaf[i] && mr_child_wait(&writers[i], MR_LOAD_MS))
-			failed++;
-	}
-	free(writers);
+	failed = load_leaves(_metadata, ctx, &tree,
+			     variant->shmem ? tmpfs : NULL, bytes,
+			     variant->wide, variant->wide ? WIDE_BATCH : tree.nr);
+	MR_OK("load", failed);
 	if (failed)
-		MR_FATAL("load", "%d fio writer(s) failed", failed);
+		MR_FATAL("load", "%d writer(s) failed", failed);
 	MR_OK("load", mr_syncfs(ctx));
 	mr_msg("load: written and synced in %lld ms", mr_now_ms() - t0);
 
@@ -155,8 +268,12 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 			 f0, n * bytes - tol, n, bytes, tol);
 
 	t0 = mr_now_ms();
-	MR_OK("offline", mr_tree_offline(&tree));
-	mr_msg("offline: %d rmdir in %lld ms", tree.nr, mr_now_ms() - t0);
+	if (variant->cascade)
+		MR_OK("offline", mr_tree_offline_cascade(&tree));
+	else
+		MR_OK("offline", mr_tree_offline(&tree));
+	mr_msg("offline: %d rmdir in %lld ms%s", tree.nr, mr_now_ms() - t0,
+	       variant->cascade ? " (cascading)" : "");
 	mr_tree_free(&tree);
 
 	mr_check_dying(_metadata, ctx);
@@ -167,7 +284,11 @@ TEST_F_TIMEOUT(dying_file, offline, 100)
 			     "file=%lld expected==F0=%lld (+-%lld, waited %lld ms)",
 			     f1, f0, tol, waited);
 
-	check_lrugen(_metadata, ctx, f0);
+	check_lrugen(_metadata, ctx, f0, variant->shmem);
+	if (variant->shmem && mr_swap_total() <= 0) {
+		mr_msg("no swap: shmem cannot be reclaimed, reparented_reachable skipped");
+		return;
+	}
 	t0 = mr_now_ms();
 	mr_check_reachable(_metadata, ctx);
 	mr_msg("reclaim: %lld ms", mr_now_ms() - t0);

@@ -25,7 +25,10 @@
  *   lrugen_old_slots	(MGLRU) lru_gen_full slots below min_seq hold none
  *   lrugen_no_dying_pages (MGLRU) removed memcgs hold no pages
  *
- * Without MGLRU the lru_gen parts are skipped (and say so).
+ * Without MGLRU the lru_gen parts are skipped (and say so).  Variants
+ * "d2f2" and "chain4" run under the kernel's default LRU, "d2f2_classic"
+ * with MGLRU switched off, "d2f2_mglru" with it switched on (6.1 boots with
+ * it off).
  */
 #include "mr_test.h"
 
@@ -42,6 +45,7 @@ FIXTURE(sizes_match) {
 FIXTURE_VARIANT(sizes_match) {
 	int depth;
 	int fanout;
+	enum mr_mglru mglru;
 };
 
 FIXTURE_VARIANT_ADD(sizes_match, d2f2) {
@@ -54,9 +58,24 @@ FIXTURE_VARIANT_ADD(sizes_match, chain4) {
 	.fanout = 1,
 };
 
+FIXTURE_VARIANT_ADD(sizes_match, d2f2_classic) {
+	.depth = 2,
+	.fanout = 2,
+	.mglru = MR_MGLRU_OFF,
+};
+
+FIXTURE_VARIANT_ADD(sizes_match, d2f2_mglru) {
+	.depth = 2,
+	.fanout = 2,
+	.mglru = MR_MGLRU_ON,
+};
+
 FIXTURE_SETUP(sizes_match)
 {
-	mr_setup(_metadata, &self->ctx, &needs);
+	struct mr_needs n = needs;
+
+	n.mglru = variant->mglru;
+	mr_setup(_metadata, &self->ctx, &n);
 }
 
 FIXTURE_TEARDOWN_PARENT(sizes_match)

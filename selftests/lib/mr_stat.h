@@ -98,6 +98,17 @@ int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
 	__mr_cg_value(cg, "memory.current", val, __FILE__, __LINE__)
 
 /**
+ * mr_cg_value() - read a single-value cgroup file (memory.swap.current...)
+ * @cg: cgroup directory
+ * @name: file name
+ * @val: where to store the value
+ *
+ * Return: 0 or a negative errno (printed).
+ */
+#define mr_cg_value(cg, name, val) \
+	__mr_cg_value(cg, name, val, __FILE__, __LINE__)
+
+/**
  * mr_memstat_read() - read the LRU-related lines of CG/memory.stat at once
  * @cg: cgroup directory
  * @ms: filled on success

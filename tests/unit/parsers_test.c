@@ -292,6 +292,31 @@ static void test_buf_key(void)
 	tap_ok(mr_buf_key(text, "bad", &v) == -EINVAL, "trailing junk");
 }
 
+static void test_choices(void)
+{
+	/* /proc/swaps and THP's "enabled" as the kernel prints them */
+	const char *none = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+	const char *zram = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+			   "/dev/zram0                              partition\t1048572\t\t0\t\t-2\n"
+			   "/swapfile                               file\t\t2048\t\t12\t\t-3\n";
+	long long kb = -1;
+	char word[16];
+
+	tap_ok(mr_swaps_parse(none, &kb) == 0 && kb == 0, "no swap area");
+	tap_ok(mr_swaps_parse(zram, &kb) == 2 && kb == 1048572 + 2048,
+	       "two swap areas, sizes summed");
+	tap_ok(mr_swaps_parse("", &kb) == 0, "empty /proc/swaps");
+	tap_ok(mr_swaps_parse("garbage\n", &kb) == -EINVAL, "no header");
+	tap_ok(!mr_bracketed("always [madvise] never\n", word, sizeof(word)) &&
+	       !strcmp(word, "madvise"), "THP mode madvise");
+	tap_ok(!mr_bracketed("[always] madvise never\n", word, sizeof(word)) &&
+	       !strcmp(word, "always"), "THP mode always");
+	tap_ok(mr_bracketed("always madvise never\n", word, sizeof(word)) ==
+	       -ENOENT, "nothing selected");
+	tap_ok(mr_bracketed("[a-very-long-choice-name]", word, sizeof(word)) ==
+	       -ENAMETOOLONG, "choice longer than the buffer");
+}
+
 static void test_prefixes(void)
 {
 	static const struct {
@@ -481,6 +506,7 @@ int main(void)
 		fixtures = FIXTURES;
 
 	test_buf_key();
+	test_choices();
 	test_lrugen_errors();
 	test_prefixes();
 	test_classes();

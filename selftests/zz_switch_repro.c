@@ -1,0 +1,1 @@
+/* temporary: the reproducer is the shell script beside it */
