@@ -19,6 +19,11 @@ awk -F, 'NR > 1 { print $2 }' "$csv" | sort -u | while read -r t; do
 		if (t0 == "") t0 = $1
 		printf "%.2f %s %s %.2f %.2f %.2f %s\n", $1 - t0, $4, $5,
 			$6 / 1048576, $8 / 1048576, $7 / 1048576, ($12 == "" ? 0 : $12) }' "$csv" >"$data"
+	# a line needs two points
+	if [ "$(wc -l <"$data")" -lt 2 ]; then
+		rm -f "$data"
+		continue
+	fi
 	gnuplot <<GP
 set terminal pngcairo noenhanced size 1000,700 font ",10"
 set output "$dir/plot-$t.png"

@@ -1,1 +1,0 @@
-/* temporary: the reproducer is the shell script beside it */
