@@ -7,8 +7,10 @@
 #   lint    shellcheck on every shell script; checkpatch.pl on the C files
 #   unit    parser and classifier unit tests on real-kernel fixtures
 #   runner  run.sh exit codes and argument handling (no VM, nothing touched)
-#   vm      the quick profile in QEMU: Debian sid passes, Debian 6.1 fails
-#           with dying_file's assertion named in summary.json
+#   vm      host-side verdicts on a real kernel (panic, hang, killed QEMU,
+#           interrupted run), and the quick profile in QEMU: Debian sid
+#           passes, Debian 6.1 fails with dying_file's assertion named in
+#           summary.json, the suite's DEBUG_VM build (built here) passes
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -112,6 +114,11 @@ vm_good() {
 	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/sid/summary.json" >/dev/null
 }
 
+vm_debug() {
+	./run.sh --kernel debug --results "$out/debug" || return 1
+	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/debug/summary.json" >/dev/null
+}
+
 vm_bad() {
 	local rc=0
 	./run.sh --kernel bookworm --results "$out/bookworm" || rc=$?
@@ -199,8 +206,9 @@ vm() {
 	check "run.sh interrupted: QEMU and run folder gone" vm_interrupted
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
-	# keep the two results folders for the log
-	for d in sid bookworm; do
+	check "quick profile on the suite's DEBUG_VM kernel passes" vm_debug
+	# what the three runs measured, for the log
+	for d in sid bookworm debug; do
 		[ -f "$out/$d/summary.json" ] &&
 			jq -c '{kernel: .kernel.release, exit_code, exit_reason, counts,
 				failed: [.tests[] | select(.status == "fail") | {name, assertion}],
