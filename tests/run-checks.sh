@@ -93,12 +93,27 @@ runner() {
 	check "unreadable kernel with --bisect exits 128" expect_rc 128 ./run.sh --bisect --kernel /nonexistent/bzImage
 	check "--seed must be a number" expect_rc 2 ./run.sh --seed abc
 	check "--list names every test" list_names
+	# Local mode where nothing can run: every test SKIPs.  Only where the
+	# host's cgroup v2 has no memory controller, so that nothing is written
+	# (the host's cgroups are not ours).
+	if host_without_memcg; then
+		check "all skipped on this host: exit 4" expect_rc 4 ./run.sh --tests dying_file,sizes_match \
+			--results "$out/local"
+		check "all skipped on this host with --bisect: exit 125" expect_rc 125 ./run.sh --bisect \
+			--tests dying_file --results "$out/local2"
+	fi
 	# a file that is no kernel: QEMU or the boot fails -> infrastructure
 	head -c 1M /dev/urandom >"$out/garbage.bzImage"
 	check "unbootable kernel exits 3" expect_rc 3 ./run.sh --kernel "$out/garbage.bzImage" \
 		--results "$out/garbage" --tests dying_file
 	check "unbootable kernel with --bisect exits 125" expect_rc 125 ./run.sh --bisect \
 		--kernel "$out/garbage.bzImage" --results "$out/garbage2" --tests dying_file
+}
+
+host_without_memcg() {
+	local cg2
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$cg2" ] && ! grep -qw memory "$cg2/cgroup.controllers"
 }
 
 list_names() {
