@@ -62,6 +62,11 @@ FIXTURE(dying_file) {
 #define WIDE_BYTES	(256 << 10)
 /* Writers of the wide fan running at once */
 #define WIDE_BATCH	64
+/*
+ * fio writers running at once: 64 of them starting together under TCG took
+ * more than MR_LOAD_MS ("job startup hung?"), 8 keep the disk busy
+ */
+#define FIO_BATCH	8
 
 /* depth 0: MR_DEPTH x MR_FANOUT */
 FIXTURE_VARIANT(dying_file) {
@@ -165,12 +170,20 @@ static void check_lrugen(struct __test_metadata *_metadata,
 
 static int offline_timeout(void)
 {
-	long wide;
+	long wide, depth, fanout, leaves = 1;
 
 	if (!mr_env_long("MR_WIDE", 0, 0, 16384, &wide))
 		wide = 0;
-	/* measured: ~25 ms per leaf of the wide fan under TCG, doubled */
-	return 100 + wide / 20;
+	if (!mr_env_long("MR_DEPTH", 2, 1, 16, &depth) ||
+	    !mr_env_long("MR_FANOUT", 3, 1, 16, &fanout))
+		depth = fanout = 1;
+	while (depth--)
+		leaves *= fanout;
+	/*
+	 * Measured under TCG, doubled: a fio writer takes ~1.7 s of one
+	 * CPU, a leaf of the wide fan ~45 ms.
+	 */
+	return 100 + 2 * leaves + wide / 10;
 }
 
 /* Starts the writer of leaf @i; the wide fan uses C writers, not fio. */
@@ -254,7 +267,8 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	t0 = mr_now_ms();
 	failed = load_leaves(_metadata, ctx, &tree,
 			     variant->shmem ? tmpfs : NULL, bytes,
-			     variant->wide, variant->wide ? WIDE_BATCH : tree.nr);
+			     variant->wide, variant->wide ? WIDE_BATCH :
+			     ctx->p.jobs ? FIO_BATCH : tree.nr);
 	MR_OK("load", failed);
 	if (failed)
 		MR_FATAL("load", "%d writer(s) failed", failed);

@@ -46,6 +46,15 @@ detected() {
 		| unique | join(",")' "$1/summary.json" 2>/dev/null
 }
 
+verdict_text() {
+	case $1:$2 in
+	ok:pass) echo "passes" ;;
+	ok:*) echo "caught" ;;
+	*:pass) echo "FAILS unmodified" ;;
+	*) echo "MISSED (expected $2)" ;;
+	esac
+}
+
 # run_case NAME EXPECT: build the tree as it is now and run the profile
 run_case() {
 	local name=$1 expect=$2 img rc=0 start by verdict
@@ -70,7 +79,7 @@ run_case() {
 	if [ "$verdict" = ok ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
 	echo "$verdict $((npass + nfail)) $name # exit=$rc detected_by=${by:-nothing} expected=$expect build=${built}s run=${secs}s"
 	printf '| %s | %s | %s | %s | %s |\n' "$name" \
-		"$([ "$verdict" = ok ] && echo "caught as expected" || echo "MISSED (expected $expect)")" \
+		"$(verdict_text "$verdict" "$expect")" \
 		"$rc" "${by:--}" "$secs" >>"$table"
 }
 

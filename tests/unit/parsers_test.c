@@ -526,5 +526,10 @@ int main(void)
 	} else {
 		tap_skip("no 7.x fixtures in %s", fixtures);
 	}
+	/* the suite's DEBUG_VM build: logs of a clean run and of a real WARN */
+	if (kernel_dir("debug-", k7, sizeof(k7)))
+		test_logs_kernel(k7);
+	else
+		tap_skip("no debug kernel fixtures in %s", fixtures);
 	return tap_done();
 }
