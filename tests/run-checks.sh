@@ -205,7 +205,9 @@ vm_interrupted() {
 	./run.sh --kernel debian --results "$d" --bisect &
 	pid=$!
 	wait_booted "$d" || { kill "$pid"; return 1; }
-	kill -INT "$pid"
+	# SIGTERM: a background job of a script ignores SIGINT (a terminal's
+	# Ctrl-C reaches the whole foreground group, QEMU included)
+	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	[ "$rc" = 128 ] || { echo "expected 128 (interrupted, --bisect), got $rc"; return 1; }
 	left=$(our_qemu "$d")
