@@ -240,8 +240,8 @@ child=""
 on_signal() {
 	trap '' INT TERM
 	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null
-		wait "$child" 2>/dev/null
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
 	fi
 	exit_with 130 "interrupted"
 }
