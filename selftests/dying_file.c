@@ -139,6 +139,25 @@ static bool file_near(const char *cg, long long want, long long tol,
 	       *file <= want + tol;
 }
 
+/* t's "file" equals the sum of its leaves' (within the stat tolerance) */
+static bool file_settled(const struct mr_tree *tree, const char *root,
+			 long long *file, long long *sum)
+{
+	long long v;
+	int i;
+
+	*sum = 0;
+	for (i = 0; i < tree->nr; i++) {
+		if (!tree->leaf[i])
+			continue;
+		if (mr_memory_stat(tree->paths[i], "file", &v))
+			return false;
+		*sum += v;
+	}
+	return !mr_memory_stat(root, "file", file) &&
+	       mr_close(*file, *sum, mr_stat_tolerance());
+}
+
 /*
  * F0 = t's "file" = S0 (shmem, on the anon LRU) + the rest (file LRU; with
  * MR_JOBS=1 it includes fio's own binary and libraries read in the leaves).
@@ -255,7 +274,7 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	int fanout = variant->depth ? variant->fanout : ctx->p.fanout;
 	char tmpfs[PATH_MAX];
 	struct mr_tree tree = {};
-	long long f0, f1, s0, t0, waited;
+	long long f0, f1, s0, t0, waited, sum = 0;
 	int n, failed;
 
 	if (variant->wide) {
@@ -290,6 +309,16 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 		MR_FATAL("load_charged",
 			 "file=%lld expected>=%lld (%d leaves x %lld, -%lld)",
 			 f0, n * bytes - tol, n, bytes, tol);
+	/*
+	 * t's numbers can lag behind its leaves' (see mr_stats_settle()):
+	 * F0 is taken once t agrees with them
+	 */
+	if (!mr_poll_until(file_settled(&tree, ctx->root, &f0, &sum),
+			   MR_SETTLE_MS, &waited,
+			   "t's file to agree with its leaves'"))
+		MR_FATAL("load_charged",
+			 "t file=%lld expected==sum of leaves=%lld (+-%lld, waited %lld ms)",
+			 f0, sum, tol, waited);
 	MR_OK("load_charged", mr_memory_stat(ctx->root, "shmem", &s0));
 
 	t0 = mr_now_ms();

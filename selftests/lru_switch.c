@@ -77,31 +77,6 @@ FIXTURE_TEARDOWN_PARENT(lru_switch)
 	mr_teardown(_metadata, &self->ctx);
 }
 
-static int switch_timeout(void)
-{
-	long seconds;
-
-	if (!mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &seconds))
-		seconds = 10;
-	return seconds + 120;
-}
-
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void worker_init(const struct mr_ctx *ctx, unsigned int salt)
-{
-	struct sigaction sa = { .sa_handler = on_term };
-
-	sigaction(SIGTERM, &sa, NULL);
-	srand(ctx->p.seed + salt);
-}
-
 /* Errnos that are answers, not failures, of memory.reclaim */
 static bool normal_answer(int ret)
 {
@@ -120,8 +95,8 @@ static int switcher(void *arg)
 	bool on = false;
 	int ret, bad = 0;
 
-	worker_init(sw->ctx, 3);
-	while (!stop) {
+	mr_worker_init(sw->ctx, 3);
+	while (!mr_stop) {
 		ret = mr_write_file(MR_LRU_GEN_ENABLED, on ? "y" : "n");
 		if (ret && bad++ < 5)
 			mr_err(ret, "write %s %c", MR_LRU_GEN_ENABLED,
@@ -139,8 +114,8 @@ static int reclaimer(void *arg)
 	const struct mr_ctx *ctx = arg;
 	int ret, bad = 0;
 
-	worker_init(ctx, 1);
-	while (!stop) {
+	mr_worker_init(ctx, 1);
+	while (!mr_stop) {
 		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
 		if (!normal_answer(ret) && bad++ < 5)
 			mr_err(ret, "memory.reclaim worker");
@@ -210,7 +185,7 @@ static int cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	return 1 + nested;
 }
 
-TEST_F_TIMEOUT(lru_switch, offline, switch_timeout())
+TEST_F_TIMEOUT(lru_switch, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
 	struct mr_child holders[MAX_HOLDERS], workers[2];

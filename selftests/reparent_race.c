@@ -69,31 +69,6 @@ FIXTURE_TEARDOWN_PARENT(reparent_race)
 	mr_teardown(_metadata, &self->ctx);
 }
 
-static int race_timeout(void)
-{
-	long seconds;
-
-	if (!mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &seconds))
-		seconds = 10;
-	return seconds + 120;
-}
-
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void worker_init(const struct mr_ctx *ctx, unsigned int salt)
-{
-	struct sigaction sa = { .sa_handler = on_term };
-
-	sigaction(SIGTERM, &sa, NULL);
-	srand(ctx->p.seed + salt);
-}
-
 /* Errnos that are answers, not failures, of the interfaces the workers use */
 static bool normal_answer(int ret)
 {
@@ -106,8 +81,8 @@ static int reclaimer(void *arg)
 	const struct mr_ctx *ctx = arg;
 	int ret, bad = 0;
 
-	worker_init(ctx, 1);
-	while (!stop) {
+	mr_worker_init(ctx, 1);
+	while (!mr_stop) {
 		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
 		if (!normal_answer(ret) && bad++ < 5)
 			mr_err(ret, "memory.reclaim worker");
@@ -154,8 +129,8 @@ static int lrugen_worker(void *arg)
 	int ret, bad = 0;
 	bool age;
 
-	worker_init(ctx, 2);
-	while (!stop) {
+	mr_worker_init(ctx, 2);
+	while (!mr_stop) {
 		ret = mr_lrugen_read(false, &lg);
 		if (ret) {
 			bad++;
@@ -381,7 +356,7 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	st->holder_failures += reap_holders(holders, nr_holders);
 }
 
-TEST_F_TIMEOUT(reparent_race, offline, race_timeout())
+TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
 	struct mr_child holders[MAX_HOLDERS], workers[2];

@@ -312,6 +312,32 @@ static void __attribute__((destructor)) mr_test_exit(void)
 	__ok; \
 })
 
+/*
+ * Churn tests (reparent_race, lru_switch) run MR_RACE_SECONDS of workers;
+ * the shared part of their workers lives here.
+ */
+
+/* TEST_F_TIMEOUT of a churn test: its duration plus setup and checks */
+static inline int mr_race_timeout(void);
+
+/* Set by SIGTERM in a worker: finish the current step and exit */
+static volatile sig_atomic_t mr_stop;
+
+static void mr_on_term(int sig)
+{
+	(void)sig;
+	mr_stop = 1;
+}
+
+/* In a forked worker: stop on SIGTERM, own reproducible random sequence */
+static inline void mr_worker_init(const struct mr_ctx *ctx, unsigned int salt)
+{
+	struct sigaction sa = { .sa_handler = mr_on_term };
+
+	sigaction(SIGTERM, &sa, NULL);
+	srand(ctx->p.seed + salt);
+}
+
 static inline bool mr_env_long(const char *name, long def, long min, long max,
 			long *val)
 {
@@ -329,6 +355,15 @@ static inline bool mr_env_long(const char *name, long def, long min, long max,
 		return false;
 	}
 	return true;
+}
+
+static inline int mr_race_timeout(void)
+{
+	long seconds;
+
+	if (!mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &seconds))
+		seconds = 10;
+	return seconds + 120;
 }
 
 static inline bool mr_dir_exists(const char *path)
