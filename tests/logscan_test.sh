@@ -35,4 +35,8 @@ expect debug-7.2.13/dmesg.warn 1 "warning${tab}reparent_race.reclaim.offline"
 expect debug-7.2.13/dmesg.warn2 1 "warning${tab}reparent_race.lrugen.offline"
 # 6.1 panic (sysrq c) after a start marker, as the host sees the console
 expect 6.1.0-50-amd64/console.panic 1 "panic${tab}panic_probe"
+# 7.2 (Debian) oops + panic under lru_switch (int3 while MGLRU's static
+# keys were being switched; TCG), as the host saw the console
+expect 7.2.13+deb14-amd64/console.oops 1 "oops${tab}lru_switch.to_classic.offline
+panic${tab}lru_switch.to_classic.offline"
 exit $fail
