@@ -41,6 +41,15 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
   --accel A        auto (default: KVM if a boot probe works, else TCG), kvm, tcg
   --bisect         exit codes for \`git bisect run\`: 0 good, 1 bad, 125 skip,
                    128 abort; nothing else
+  --splat REGEX    the verdict is one splat: bad (1) when a kernel badness
+                   line matches REGEX (grep -E), good (0) when the run ended
+                   without it, whatever else failed; untestable (3/125) when
+                   the guest died of something else first
+  --strict         count the splats of known kernel issues
+                   (configs/known-issues/) as failures too
+  --panic-on LIST  VM only: make the guest kernel panic at the first of LIST
+                   (comma-separated: warn, oops, softlockup, hung_task,
+                   rcu_stall), so the console ends at the splat
   --list           print the tests and variants of the profile and exit
   -h, --help       this text
 
@@ -64,9 +73,11 @@ exit_with() {
 		esac
 	fi
 	if [ -n "${resdir:-}" ] && [ -f "$resdir/summary.json" ]; then
-		jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness",
+		jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness, \(.counts.known_issues) known issue(s)",
 			(.tests[] | select(.status == "fail") | "FAIL \(.name): \(.assertion // "see its log")"),
-			(.kernel_badness[] | select(.test != "-") | "KERNEL \(.class) in \(.test): \(.line)")' \
+			(.kernel_badness[] | select(.test != "-") | if (.class | startswith("known:"))
+				then "KNOWN \(.class[6:]) in \(.test): \(.line)"
+				else "KERNEL \(.class) in \(.test): \(.line)" end)' \
 			"$resdir/summary.json" >&2 || true
 		log "results in $resdir"
 	fi
@@ -75,7 +86,7 @@ exit_with() {
 }
 
 kernel="" modules="" profile=quick tests="" seed="" resdir="" accel=auto list=0
-ksrc="" fragments="base lean debug" tries=1
+ksrc="" fragments="base lean debug" tries=1 splat="" panic_on=""
 orig_cmd=$(printf '%q ' "$0" "$@")
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
 need() { [ $# -ge 2 ] || { log "error: $1 needs a value"; usage >&2; exit_with 2 "bad command line"; }; }
@@ -91,6 +102,9 @@ while [ $# -gt 0 ]; do
 	--ksrc) need "$@"; ksrc=$2; shift 2 ;;
 	--fragments) need "$@"; fragments=$2; shift 2 ;;
 	--tries) need "$@"; tries=$2; shift 2 ;;
+	--splat) need "$@"; splat=$2; shift 2 ;;
+	--strict) export MR_KNOWN=0; shift ;;
+	--panic-on) need "$@"; panic_on=$2; shift 2 ;;
 	--bisect) shift ;;
 	--list) list=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -109,6 +123,23 @@ done
 case $seed in '' | *[!0-9]*) [ -z "$seed" ] || exit_with 2 "--seed wants a number, not '$seed'" ;; esac
 case $accel in auto | kvm | tcg) ;; *) exit_with 2 "--accel wants auto, kvm or tcg" ;; esac
 case $tries in '' | *[!0-9]* | 0) exit_with 2 "--tries wants a positive number" ;; esac
+if [ -n "$splat" ]; then
+	re_rc=0
+	grep -qE -- "$splat" </dev/null || re_rc=$?
+	[ "$re_rc" -le 1 ] || exit_with 2 "--splat: '$splat' is no extended regular expression"
+fi
+# Kernel parameters that turn the first splat of a kind into a panic
+cmdline=""
+for p in ${panic_on//,/ }; do
+	case $p in
+	warn) cmdline="$cmdline panic_on_warn=1" ;;
+	oops) cmdline="$cmdline oops=panic" ;;
+	softlockup) cmdline="$cmdline softlockup_panic=1" ;;
+	hung_task) cmdline="$cmdline hung_task_panic=1" ;;
+	rcu_stall) cmdline="$cmdline sysctl.kernel.panic_on_rcu_stall=1" ;;
+	*) exit_with 2 "--panic-on: unknown '$p' (warn, oops, softlockup, hung_task, rcu_stall)" ;;
+	esac
+done
 if [ -n "$ksrc" ]; then
 	[ -z "$kernel" ] || exit_with 2 "--ksrc and --kernel exclude each other"
 	{ [ -f "$ksrc/Makefile" ] && [ -d "$ksrc/mm" ]; } || exit_with 2 "'$ksrc' is not a kernel tree"
@@ -123,16 +154,20 @@ case $kernel in
 esac
 [ -z "$modules" ] || [ -d "$modules" ] || exit_with 2 "modules folder '$modules' does not exist"
 [ -z "$modules" ] || [ -n "$kernel" ] || exit_with 2 "--modules needs --kernel"
+[ -z "$panic_on" ] || [ -n "$kernel" ] ||
+	exit_with 2 "--panic-on needs --kernel: it would change this machine's panic settings"
 seed=${seed:-$(date +%s)}
+
+# run.sh's own scratch files, gone however it ends
+rundir_tmp=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-run.XXXXXX")
+trap 'rm -rf "$rundir_tmp"' EXIT
 
 # Dependencies and the test binaries: failures here are infrastructure (3).
 "$MR_TOP/scripts/install-deps.sh" || exit_with 3 "missing dependencies"
-make -s -C "$MR_TOP/selftests" >"${TMPDIR:-/tmp}/memcg-reparent-build.$$" 2>&1 || {
-	cat "${TMPDIR:-/tmp}/memcg-reparent-build.$$" >&2
-	rm -f "${TMPDIR:-/tmp}/memcg-reparent-build.$$"
+make -s -C "$MR_TOP/selftests" >"$rundir_tmp/make.log" 2>&1 || {
+	cat "$rundir_tmp/make.log" >&2
 	exit_with 3 "building the test programs failed"
 }
-rm -f "${TMPDIR:-/tmp}/memcg-reparent-build.$$"
 
 if [ "$list" = 1 ]; then
 	for t in $tests; do
@@ -141,6 +176,39 @@ if [ "$list" = 1 ]; then
 	done
 	exit 0
 fi
+
+# Interrupted: stop what runs on our behalf, then leave through exit_with.
+# $child handles TERM itself (vm.sh stops QEMU, run-tests.sh its tests);
+# $group is a session of its own (kernel fetch or build) killed as a whole.
+child="" group=""
+# shellcheck disable=SC2317 # invoked by the trap
+on_signal() {
+	trap '' INT TERM
+	if [ -n "$group" ]; then
+		kill -TERM -- "-$group" 2>/dev/null || true
+		wait "$group" 2>/dev/null || true
+	fi
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	exit_with 130 "interrupted"
+}
+trap on_signal INT TERM
+
+# in_group FILE CMD...: run CMD with its stdout in FILE, in the background
+# and in a session of its own, so that a signal is acted on at once (bash
+# runs a trap only when the foreground command ends) and reaches make's
+# children too.
+in_group() {
+	local out=$1 r=0
+	shift
+	setsid "$@" >"$out" &
+	group=$!
+	wait "$group" || r=$?
+	group=""
+	return "$r"
+}
 
 # Resolve the kernel.
 kernel_image="" kernel_release="" kernel_package="" kernel_config=""
@@ -151,8 +219,9 @@ debian | debian=* | bookworm)
 	[ "$kernel" = bookworm ] && suite=bookworm
 	spec=$suite
 	case $kernel in debian=*) spec="sid=${kernel#debian=}" ;; esac
-	kdir=$("$MR_TOP/scripts/fetch-debian-kernel.sh" "$spec" image) ||
+	in_group "$rundir_tmp/kdir" "$MR_TOP/scripts/fetch-debian-kernel.sh" "$spec" image ||
 		exit_with 3 "could not fetch the $suite kernel"
+	kdir=$(cat "$rundir_tmp/kdir")
 	kernel_image="$kdir/vmlinuz"
 	modules="$kdir/modules"
 	kernel_release=$(cat "$kdir/release")
@@ -160,8 +229,9 @@ debian | debian=* | bookworm)
 	kernel_config="$kdir/config"
 	;;
 debug | build)
-	kernel_image=$("$MR_TOP/scripts/build-kernel.sh" ${ksrc:+--ksrc "$ksrc"} \
-		--fragments "$fragments") || exit_with 3 "kernel build failed"
+	in_group "$rundir_tmp/image" "$MR_TOP/scripts/build-kernel.sh" ${ksrc:+--ksrc "$ksrc"} \
+		--fragments "$fragments" || exit_with 3 "kernel build failed"
+	kernel_image=$(cat "$rundir_tmp/image")
 	kernel_config="$(dirname "$kernel_image")/../../../.config"
 	kernel_release=$(cat "$(dirname "$kernel_image")/../../../include/config/kernel.release")
 	kernel_package="built from ${ksrc:-Debian linux-source} with $fragments"
@@ -196,6 +266,9 @@ finish_results() {
 	'') ;;
 	*) reproduce="$reproduce --kernel $kernel${modules:+ --modules $modules}" ;;
 	esac
+	[ "${MR_KNOWN:-1}" = 0 ] && reproduce="$reproduce --strict"
+	[ -n "$panic_on" ] && reproduce="$reproduce --panic-on $panic_on"
+	[ -n "$splat" ] && reproduce="$reproduce --splat $(printf '%q' "$splat")"
 	[ "$bisect" = 1 ] && reproduce="$reproduce --bisect"
 	{
 		echo "mode=$([ -n "$kernel" ] && echo vm || echo local)"
@@ -212,7 +285,11 @@ finish_results() {
 	} >"$resdir/run.env"
 	echo "$reproduce" >"$resdir/command"
 	if [ -x "$MR_TOP/selftests/mr_logscan" ] && [ -f "$resdir/console.log" ]; then
-		"$MR_TOP/selftests/mr_logscan" "$resdir/console.log" >"$resdir/console-badness.txt" || true
+		# the known issues the guest applied (none if it never wrote them)
+		known=""
+		[ -f "$resdir/known-issues" ] && known="$resdir/known-issues"
+		MR_KNOWN_FILE=$known "$MR_TOP/selftests/mr_logscan" "$resdir/console.log" \
+			>"$resdir/console-badness.txt" || true
 	fi
 	"$MR_TOP/scripts/summarize.sh" "$resdir" || log "summary.json could not be written"
 	"$MR_TOP/scripts/plot.sh" "$resdir" || log "plots could not be drawn"
@@ -225,9 +302,14 @@ run_once() {
 	# In the background, so that a signal reaches us at once and is passed
 	# on: vm.sh then kills QEMU, run-tests.sh the test processes.
 	if [ -n "$kernel" ]; then
+		# the knobs as set here (profile plus environment) reach the guest
+		env | sed -n 's/^\(MR_[A-Z0-9_]*\)=.*/\1/p' | sort |
+			grep -vxE 'MR_(TOP|CACHE|SCRATCH|BINDIR|WORKLOADS)' |
+			while read -r k; do printf '%s=%q\n' "$k" "${!k}"; done >"$1/guest.env"
 		"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
 			--results "$1" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
-			--accel "$accel" -- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
+			--accel "$accel" ${cmdline:+--cmdline "${cmdline# }"} \
+			-- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	else
 		"$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	fi
@@ -235,17 +317,6 @@ run_once() {
 	wait "$child" || rc=$?
 	child=""
 }
-child=""
-# shellcheck disable=SC2317 # invoked by the trap
-on_signal() {
-	trap '' INT TERM
-	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null || true
-		wait "$child" 2>/dev/null || true
-	fi
-	exit_with 130 "interrupted"
-}
-trap on_signal INT TERM
 
 # ktest.pl's BISECT_TRIES: earlier tries that passed keep their own folders;
 # the last folder is the one with the verdict.
@@ -274,5 +345,20 @@ case $rc in
 esac
 if [ "$rc" = 1 ] && [ -f "$resdir/vm-status" ] && ! grep -q '^status=ok' "$resdir/vm-status"; then
 	reason="kernel: $(sed -n 's/^reason=//p' "$resdir/vm-status")"
+fi
+# One splat decides (--splat): found anywhere in the kernel's log of the
+# run, the tree is bad; absent after a run that ended normally, good; absent
+# because the guest died of something else first, untestable.
+if [ -n "$splat" ] && [ "$rc" != 130 ]; then
+	hit=$(cat "$resdir"/badness.txt "$resdir"/console-badness.txt 2>/dev/null |
+		cut -f3- | grep -m1 -E -- "$splat" || true)
+	if [ -n "$hit" ]; then
+		rc=1 reason="splat seen: $hit"
+	elif [ "$rc" = 0 ] || { [ "$rc" = 1 ] && grep -qs '^status=ok' "$resdir/vm-status"; } ||
+		{ [ "$rc" = 1 ] && [ -z "$kernel" ]; }; then
+		rc=0 reason="splat not seen (${reason})"
+	elif [ "$rc" = 1 ]; then
+		rc=3 reason="splat not seen, but the run ended early: ${reason}"
+	fi
 fi
 exit_with "$rc" "$reason"

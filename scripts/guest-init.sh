@@ -44,6 +44,14 @@ if [ -e /sys/block/zram0/disksize ]; then
 	fi
 fi
 
+# the host's MR_* settings (run.sh writes them with printf %q)
+if [ -f "$results/guest.env" ]; then
+	set -a
+	# shellcheck disable=SC1091 # written at run time by run.sh
+	. "$results/guest.env"
+	set +a
+fi
+
 mapfile -t args <"$results/guest.args"
 say "running: ${args[*]}"
 "${args[@]}" >/dev/console 2>&1

@@ -9,6 +9,7 @@
 #   tests/<prog>.log  the program's own output
 #   dmesg, badness.txt (mr_logscan over dmesg: class, test, line)
 #   guest-env         kernel release, cmdline, taint before/after, MGLRU state
+#   known-issues      the known kernel issues applied to this kernel (ID, ERE)
 #   config            the running kernel's .config when /proc/config.gz exists
 # Exit: 0 all passed, 1 a test failed or the kernel misbehaved, 4 all skipped,
 # 2 bad arguments.
@@ -83,6 +84,28 @@ trap on_signal INT TERM
 } >"$results/guest-env"
 if [ -r /proc/config.gz ]; then zcat /proc/config.gz >"$results/config"; fi
 
+# Known kernel issues (configs/known-issues/*.known) whose kernel= globs
+# match this kernel's release: their splats are reported as known, not as
+# failures.  MR_KNOWN=0 (run.sh --strict) applies none.
+known_file="$results/known-issues"
+: >"$known_file"
+if [ "${MR_KNOWN:-1}" != 0 ]; then
+	release=$(uname -r)
+	for f in "$MR_TOP"/configs/known-issues/*.known; do
+		[ -f "$f" ] || continue
+		read -ra globs <<<"$(sed -n 's/^kernel=//p' "$f")"
+		for g in "${globs[@]}"; do
+			# shellcheck disable=SC2053 # $g is a glob on purpose
+			[[ $release == $g ]] || continue
+			printf '%s\t%s\n' "$(basename "$f" .known)" \
+				"$(sed -n 's/^match=//p' "$f")" >>"$known_file"
+			log "known issue applies to $release: $(basename "$f" .known)"
+			break
+		done
+	done
+fi
+export MR_KNOWN_FILE=$known_file
+
 read -ra progs <<<"$tests"
 set -- "${progs[@]}"
 echo "KTAP version 1" >"$ktap"
@@ -136,8 +159,9 @@ dmesg >"$results/dmesg" 2>/dev/null || log "dmesg failed: kernel log not saved"
 nbad=0
 if [ -x "$bindir/mr_logscan" ]; then
 	"$bindir/mr_logscan" "$results/dmesg" >"$results/badness.txt" || true
-	# badness before the first test is the boot's: recorded, not ours to judge
-	nbad=$(awk -F'\t' '$2 != "-"' "$results/badness.txt" | wc -l)
+	# badness before the first test is the boot's: recorded, not ours to
+	# judge; known issues are listed, not counted
+	nbad=$(awk -F'\t' '$2 != "-" && $1 !~ /^known:/' "$results/badness.txt" | wc -l)
 else
 	log "mr_logscan not built: kernel log not scanned"
 	nfail=$((nfail + 1))

@@ -3,7 +3,7 @@
 #
 # summarize.sh RESULTS_DIR — write RESULTS_DIR/summary.json from what the run
 # left there: ktap.log, programs, badness.txt, console-badness.txt,
-# guest-env, vm-status and run.env (run.sh's own facts: kernel, command,
+# guest-env, vm-status, console.log and run.env (run.sh's own facts: kernel, command,
 # exit code and reason).  Uses only awk and jq; prints nothing on success.
 set -eu -o pipefail
 
@@ -26,6 +26,53 @@ cases_json() {
 			   program_seconds: ($secs[.[0]] // null)})'
 }
 
+# When the guest did not come back (vm-status panic, hang, died), the
+# program that was running has no KTAP block.  The console's markers say
+# which program and case had started and not ended: that case gets a
+# "crashed" (panic, died) or "hung" row; programs of guest-env's tests= that
+# never started get "not_run" rows.  TSV: program  case  status  why
+lost_cases() {
+	local status reason
+	status=$(sed -n 's/^status=//p' vm-status 2>/dev/null)
+	reason=$(sed -n 's/^reason=//p' vm-status 2>/dev/null)
+	case $status in
+	panic | died) status=crashed ;;
+	hang) status=hung ;;
+	*) return 0 ;;
+	esac
+	[ -f console.log ] || return 0
+	tr -d '\r' <console.log | awk -F'\t' -v status="$status" -v why="$reason" \
+		-v tests="$(sed -n 's/^tests=//p' guest-env 2>/dev/null)" \
+		-v done_list="$(cut -d' ' -f1 programs 2>/dev/null | xargs)" '
+		function marked(what,   s) {
+			s = $0
+			sub(".*memcg_reparent: " what " ", "", s)
+			sub(/[ \t].*/, "", s)
+			return s
+		}
+		/memcg_reparent: start / { s = marked("start"); open[s] = ++n }
+		/memcg_reparent: end / { delete open[marked("end")] }
+		END {
+			split(done_list, d, " ")
+			for (i in d) finished[d[i]] = 1
+			nt = split(tests, t, " ")
+			for (i = 1; i <= nt; i++) {
+				p = t[i]
+				if (p in finished)
+					continue
+				if (!(p in open)) {
+					printf "%s\t%s\tnot_run\t\n", p, p
+					continue
+				}
+				c = ""
+				for (k in open)
+					if (index(k, p ".") == 1 && (c == "" || open[k] > open[c]))
+						c = k
+				printf "%s\t%s\t%s\t%s\n", p, (c == "" ? p : c), status, why
+			}
+		}'
+}
+
 # badness.txt / console-badness.txt rows: class <TAB> test <TAB> line
 badness_json() {
 	if [ -f "$1" ]; then
@@ -46,8 +93,16 @@ kv_json() {
 	fi
 }
 
+lost_json() {
+	lost_cases | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
+		| {program: .[0], name: (.[0] + ": " + .[1]), status: .[2],
+		   assertion: (if .[3] == "" then null else .[3] end),
+		   skip_reason: null, duration_ms: null, program_seconds: null})'
+}
+
 jq -n \
 	--argjson cases "$(cases_json)" \
+	--argjson lost "$(lost_json)" \
 	--argjson guest_badness "$(badness_json badness.txt)" \
 	--argjson console_badness "$(badness_json console-badness.txt)" \
 	--argjson guest "$(kv_json guest-env)" \
@@ -55,7 +110,8 @@ jq -n \
 	--argjson run "$(kv_json run.env)" '
 	# a splat belongs to the test that was running; the guest log is
 	# complete when the guest survived, the console when it did not
-	($guest_badness + ($console_badness
+	($cases + $lost) as $cases
+	| ($guest_badness + ($console_badness
 		| map(select(.line as $l | $guest_badness | map(.line) | index($l) | not))))
 		as $bad
 	| {
@@ -70,9 +126,13 @@ jq -n \
 	  exit_code: ($run.exit_code | tonumber? // null), exit_reason: $run.exit_reason,
 	  vm: $vm,
 	  counts: {pass: ($cases | map(select(.status == "pass")) | length),
-		   fail: ($cases | map(select(.status == "fail")) | length),
+		   fail: ($cases | map(select(.status == "fail" or .status == "crashed"
+			or .status == "hung")) | length),
+		   not_run: ($cases | map(select(.status == "not_run")) | length),
 		   skip: ($cases | map(select(.status == "skip")) | length),
-		   kernel_badness: ($bad | map(select(.test != "-")) | length)},
+		   kernel_badness: ($bad | map(select(.test != "-" and
+			(.class | startswith("known:") | not))) | length),
+		   known_issues: ($bad | map(select(.class | startswith("known:"))) | length)},
 	  tests: ($cases | map(. as $c | . + {kernel_badness:
 		($bad | map(select(.test == $c.program or (.test | startswith($c.program + "."))
 			or (.test | startswith($c.program + ":")))) | map(.class + ": " + .line))})),

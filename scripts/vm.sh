@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # vm.sh --kernel IMAGE [--modules DIR] --results DIR [--mem SIZE]
-#       [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
+#       [--timeout SECONDS] [--accel auto|kvm|tcg] [--cmdline "ARGS"]
+#       -- COMMAND [ARGS...]
 #
 # Boots IMAGE in QEMU with the host root read-only over 9p, RESULTS shared
 # read-write at the same path, a scratch ext4 disk and two NUMA nodes (one
 # vCPU and half the memory each, one socket per node: a shared socket makes
 # 7.2 WARN in topology_sane at boot).  Inside, scripts/guest-init.sh runs
-# COMMAND (an absolute path on the host root, e.g. scripts/run-tests.sh).  Writes RESULTS/{console.log,qemu-cmd,
-# vm-status} and exits with the guest's code, or:
+# COMMAND (an absolute path on the host root, e.g. scripts/run-tests.sh)
+# with the MR_* settings of RESULTS/guest.env if the caller left one.
+# --cmdline adds kernel parameters (e.g. panic_on_warn=1).  Writes
+# RESULTS/{console.log,qemu-cmd,vm-status} and exits with the guest's code, or:
 #   1  the kernel died during the tests (panic, oops) or hung (outer timeout)
 #   3  QEMU could not start or the kernel did not boot
 set -eu
@@ -18,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 
-kernel="" modules="" results="" mem=2G timeout=420 accel=auto
+kernel="" modules="" results="" mem=2G timeout=420 accel=auto cmdline=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
+	--cmdline) cmdline=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die 2 "unknown argument '$1'" ;;
 	esac
@@ -114,7 +118,7 @@ accel=$(pick_accel)
 [ "$accel" = tcg ] && accel=tcg,thread=multi
 
 qemu_args "$accel" "$results/console.log" \
-	"mr.init=$here/guest-init.sh mr.results=$results"
+	"mr.init=$here/guest-init.sh mr.results=$results${cmdline:+ $cmdline}"
 printf '%q ' "${q[@]}" >"$results/qemu-cmd"
 echo >>"$results/qemu-cmd"
 log "booting $(basename "$kernel") (${accel%%,*}, ${mem_mb} MiB, 2 nodes, timeout ${timeout}s)"

@@ -7,9 +7,12 @@
  * Prints one line per incident: "<class>\t<test>\t<line>", where <test> is
  * the test whose "memcg_reparent: start <test>" marker precedes the line
  * (until its "end" marker), or "-".  Lines of one splat (Call Trace, the
- * oops after a BUG, the WARNING after a WARN message...) count once.
+ * oops after a BUG, the WARNING after a WARN message...) count once.  An
+ * incident of a known issue ($MR_KNOWN_FILE, see mr_known_load()) has the
+ * class "known:<id>".
  *
- * Exit status: 0 no badness, 1 badness found, 2 usage or read error.
+ * Exit status: 0 no badness (or only known issues), 1 badness found, 2 usage
+ * or read error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +30,7 @@ int main(int argc, char **argv)
 {
 	struct mr_splat splat = {};
 	char *line = NULL, *test = NULL;
-	const char *msg;
+	const char *msg, *id;
 	size_t cap = 0;
 	ssize_t len;
 	enum mr_class c;
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s FILE|-\n", argv[0]);
 		return 2;
 	}
+	if (mr_known_load(getenv("MR_KNOWN_FILE")) < 0)
+		return 2;
 	f = strcmp(argv[1], "-") ? fopen(argv[1], "re") : stdin;
 	if (!f) {
 		fprintf(stderr, "%s: %s: %s\n", argv[0], argv[1],
@@ -62,9 +67,11 @@ int main(int argc, char **argv)
 		c = mr_splat_feed(&splat, line);
 		if (c == MR_CLASS_NONE)
 			continue;
-		printf("%s\t%s\t%s\n", mr_class_name(c), test ? test : "-",
-		       line);
-		found++;
+		id = mr_known_match(line);
+		printf("%s%s\t%s\t%s\n", id ? "known:" : "",
+		       id ? id : mr_class_name(c), test ? test : "-", line);
+		if (!id)
+			found++;
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "%s: %s: read error\n", argv[0], argv[1]);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,16 +386,115 @@ void mr_taint_letters(unsigned long taint, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+struct known_issue {
+	char *id;
+	regex_t re;
+};
+
+static struct known_issue *known;
+static int nr_known;
+static bool known_loaded;
+
+void mr_known_free(void)
+{
+	int i;
+
+	for (i = 0; i < nr_known; i++) {
+		free(known[i].id);
+		regfree(&known[i].re);
+	}
+	free(known);
+	known = NULL;
+	nr_known = 0;
+	known_loaded = false;
+}
+
+int mr_known_load(const char *path)
+{
+	struct known_issue *more;
+	char *line = NULL, *tab;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0, ret = 0;
+	FILE *f;
+
+	mr_known_free();
+	known_loaded = true;
+	if (!path || !*path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		mr_msg("%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		tab = strchr(line, '\t');
+		if (!tab || tab == line || !tab[1]) {
+			mr_msg("%s:%d: not ID<TAB>ERE: %s", path, lineno, line);
+			ret = -EINVAL;
+			break;
+		}
+		*tab = '\0';
+		more = realloc(known, (nr_known + 1) * sizeof(*known));
+		if (!more) {
+			ret = -ENOMEM;
+			break;
+		}
+		known = more;
+		if (regcomp(&known[nr_known].re, tab + 1, REG_EXTENDED | REG_NOSUB)) {
+			mr_msg("%s:%d: bad regular expression: %s", path, lineno,
+			       tab + 1);
+			ret = -EINVAL;
+			break;
+		}
+		known[nr_known].id = strdup(line);
+		if (!known[nr_known].id) {
+			regfree(&known[nr_known].re);
+			ret = -ENOMEM;
+			break;
+		}
+		nr_known++;
+	}
+	free(line);
+	fclose(f);
+	if (ret) {
+		mr_known_free();
+		known_loaded = true;
+		return ret;
+	}
+	return nr_known;
+}
+
+const char *mr_known_match(const char *line)
+{
+	const char *msg = mr_strip_prefix(line);
+	int i;
+
+	if (!known_loaded)
+		mr_known_load(getenv("MR_KNOWN_FILE"));
+	for (i = 0; i < nr_known; i++)
+		if (!regexec(&known[i].re, msg, 0, NULL, 0))
+			return known[i].id;
+	return NULL;
+}
+
 int mr_kernel_check(unsigned long long start_seq, const char *end_marker,
 		    unsigned long taint_before)
 {
 	char text[RECORD_MAX], before[32], now[32], added[32];
 	struct mr_splat splat = {};
 	unsigned long long seq;
-	unsigned long taint;
+	unsigned long taint, added_bad;
+	const char *id;
 	struct mr_kmsg k;
 	enum mr_class c;
-	int ret, problems = 0;
+	int ret, problems = 0, nr_known_seen = 0;
 
 	ret = mr_kmsg_open_seq(&k, start_seq);
 	if (ret)
@@ -405,6 +505,13 @@ int mr_kernel_check(unsigned long long start_seq, const char *end_marker,
 		c = mr_splat_feed(&splat, text);
 		if (c == MR_CLASS_NONE)
 			continue;
+		id = mr_known_match(text);
+		if (id) {
+			mr_msg("kernel known %s (%s): %s", id, mr_class_name(c),
+			       text);
+			nr_known_seen++;
+			continue;
+		}
 		mr_msg("kernel %s: %s", mr_class_name(c), text);
 		problems++;
 	}
@@ -418,12 +525,21 @@ int mr_kernel_check(unsigned long long start_seq, const char *end_marker,
 	ret = mr_taint_read(&taint);
 	if (ret)
 		return ret;
-	if ((taint & ~taint_before) & MR_TAINT_BAD) {
+	added_bad = (taint & ~taint_before) & MR_TAINT_BAD;
+	if (added_bad) {
 		mr_taint_letters(taint_before, before, sizeof(before));
 		mr_taint_letters(taint, now, sizeof(now));
 		mr_taint_letters(taint & ~taint_before, added, sizeof(added));
-		mr_msg("kernel taint: %s -> %s (new: %s)", before, now, added);
-		problems++;
+		/* a known WARN explains a new W when nothing else happened */
+		if (added_bad == MR_TAINT_WARN && nr_known_seen && !problems &&
+		    !k.lost) {
+			mr_msg("kernel taint: %s -> %s (new: %s, from the known issue)",
+			       before, now, added);
+		} else {
+			mr_msg("kernel taint: %s -> %s (new: %s)", before, now,
+			       added);
+			problems++;
+		}
 	}
 	return problems;
 }

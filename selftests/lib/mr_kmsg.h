@@ -187,13 +187,42 @@ int mr_taint_read(unsigned long *taint);
 void mr_taint_letters(unsigned long taint, char *buf, size_t len);
 
 /**
+ * mr_known_load() - load the known kernel issues of this run
+ * @path: file of "ID<TAB>ERE" lines (run-tests.sh writes it from
+ *	  configs/known-issues/ for the running kernel), NULL or "" for none
+ *
+ * A known issue is a splat already analysed and reported for exactly the
+ * kernel releases its file names: the first line of an incident that
+ * matches ERE is reported as known and does not count as a problem, so
+ * that a run on such a kernel still finds everything else.
+ *
+ * Return: number of issues loaded, or a negative errno (the file could not
+ * be read, a line is not "ID<TAB>ERE", or ERE does not compile).
+ */
+int mr_known_load(const char *path);
+
+/**
+ * mr_known_match() - ID of the known issue a log line is, if any
+ * @line: first line of an incident, with or without prefix
+ *
+ * Return: the issue's ID, or NULL.
+ */
+const char *mr_known_match(const char *line);
+
+/** mr_known_free() - forget the loaded known issues */
+void mr_known_free(void);
+
+/**
  * mr_kernel_check() - report badness logged since a start marker
  * @start_seq: sequence number of the start marker
  * @end_marker: stop at the record holding exactly this text ("" for none)
  * @taint_before: taint flags read at the start
  *
  * Prints each incident ("# kernel <class>: <line>"), records lost to ring
- * buffer overwrites and newly set taint flags of MR_TAINT_BAD.
+ * buffer overwrites and newly set taint flags of MR_TAINT_BAD.  Incidents
+ * of known issues (mr_known_load(), from $MR_KNOWN_FILE when nothing was
+ * loaded) are printed as "# kernel known <id>: <line>" and not counted; the
+ * W taint they set is not counted either when nothing else was found.
  *
  * Return: number of problems found (0 when clean), or a negative errno.
  */

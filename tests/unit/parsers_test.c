@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -487,6 +488,121 @@ static void test_logs_kernel(const char *kdir)
 	       ends);
 }
 
+/*
+ * Known issues: the match= line of configs/known-issues/*.known, loaded as
+ * run-tests.sh writes it, must match the real splat the issue was filed for
+ * (debug-7.2.13/dmesg.exit-memcg) and not the other real WARN (dmesg.warn,
+ * try_to_inc_max_seq); malformed files are refused.  (dmesg.warn2, from the
+ * lru-list-not-spliced self-check run, holds the very same splat.)
+ */
+static int write_known(const char *out, const char *known_file, const char *id)
+{
+	char *text, *m, *nl;
+	FILE *f;
+	int ret = -1;
+
+	if (mr_read_file(known_file, &text) < 0)
+		return -1;
+	m = strstr(text, "\nmatch=");
+	f = fopen(out, "we");
+	if (m && f) {
+		m += strlen("\nmatch=");
+		nl = strchr(m, '\n');
+		if (nl)
+			*nl = '\0';
+		ret = fprintf(f, "%s\t%s\n", id, m) < 0 ? -1 : 0;
+	}
+	if (f)
+		fclose(f);
+	free(text);
+	return ret;
+}
+
+static int known_in_log(const char *path, const char **id)
+{
+	char *text, *line, *save;
+	struct mr_splat s = {};
+	const char *hit;
+	int count = 0;
+
+	*id = NULL;
+	if (mr_read_file(path, &text) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (mr_splat_feed(&s, line) == MR_CLASS_NONE)
+			continue;
+		hit = mr_known_match(line);
+		if (hit) {
+			*id = hit;
+			count++;
+		}
+	}
+	free(text);
+	return count;
+}
+
+static void test_known(const char *kdir)
+{
+	static const char id[] = "lru_gen_exit_memcg-nr_pages";
+	static const char * const others[] = { "dmesg.warn" };
+	char tmp[] = "/tmp/mr-known.XXXXXX", path[PATH_MAX], bad[PATH_MAX + 8];
+	const char *hit;
+	size_t i;
+	int fd, n;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		tap_skip("known issues: mkstemp: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	if (write_known(tmp, KNOWN_DIR "/lru_gen_exit_memcg-nr_pages.known", id)) {
+		tap_ok(false, "known issues: %s.known has a match= line", id);
+		unlink(tmp);
+		return;
+	}
+	tap_ok(mr_known_load(tmp) == 1, "known issues: %s loads", id);
+	if (fixture(kdir, "dmesg.exit-memcg", path, sizeof(path))) {
+		n = known_in_log(path, &hit);
+		tap_ok(n == 1 && hit && !strcmp(hit, id),
+		       "%s: the real splat is known issue %s (%d match(es))",
+		       rel(path), id, n);
+	} else {
+		tap_skip("%s: no dmesg.exit-memcg", rel(kdir));
+	}
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		if (!fixture(kdir, others[i], path, sizeof(path)))
+			continue;
+		n = known_in_log(path, &hit);
+		tap_ok(n == 0, "%s: other WARNs are not known (%d match(es))",
+		       rel(path), n);
+	}
+	tap_ok(!mr_known_match("lru_gen_exit_memcg+0x11b/0x150"),
+	       "known issues: a Call Trace line mentioning the function is not the splat");
+
+	snprintf(bad, sizeof(bad), "%s", tmp);
+	fd = open(bad, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd >= 0) {
+		n = write(fd, "id\tWARNING: (unclosed\n", 23);
+		close(fd);
+		tap_ok(n == 23 && mr_known_load(bad) == -EINVAL,
+		       "known issues: a bad regular expression is refused");
+	}
+	fd = open(bad, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd >= 0) {
+		n = write(fd, "no tab here\n", 12);
+		close(fd);
+		tap_ok(n == 12 && mr_known_load(bad) == -EINVAL,
+		       "known issues: a line without ID<TAB>ERE is refused");
+	}
+	tap_ok(mr_known_load(NULL) == 0 && !mr_known_match(
+		"WARNING: mm/vmscan.c:5814 at lru_gen_exit_memcg+0x11b/0x150, CPU#0: kworker/0:0/9"),
+	       "known issues: none loaded, nothing is known");
+	mr_known_free();
+	unlink(tmp);
+}
+
 static void test_taint(void)
 {
 	char buf[32];
@@ -527,9 +643,10 @@ int main(void)
 		tap_skip("no 7.x fixtures in %s", fixtures);
 	}
 	/* the suite's DEBUG_VM build: logs of a clean run and of a real WARN */
-	if (kernel_dir("debug-", k7, sizeof(k7)))
+	if (kernel_dir("debug-", k7, sizeof(k7))) {
 		test_logs_kernel(k7);
-	else
+		test_known(k7);
+	} else
 		tap_skip("no debug kernel fixtures in %s", fixtures);
 	return tap_done();
 }
