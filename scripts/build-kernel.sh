@@ -45,6 +45,13 @@ done
 key=$( { echo "$ksrc"; cat "${frag_files[@]}"; } | sha256sum | cut -c1-16)
 out="$MR_CACHE/build/$(basename "$ksrc")-${fragments// /+}-$key"
 mkdir -p "$out"
+# One build per folder at a time: a second run.sh (CI next to a bisect, a
+# self-check) waits here instead of racing make in the same objects.
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	log "waiting for another build in $out"
+	flock 9
+fi
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"

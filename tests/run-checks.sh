@@ -102,6 +102,10 @@ runner() {
 		check "all skipped on this host with --bisect: exit 125" expect_rc 125 ./run.sh --bisect \
 			--tests dying_file --results "$out/local2"
 	fi
+	check "--panic-on without --kernel exits 2" expect_rc 2 ./run.sh --panic-on warn
+	check "--panic-on with an unknown event exits 2" expect_rc 2 ./run.sh --kernel debian \
+		--panic-on warn,bogus
+	check "--splat with a bad regular expression exits 2" expect_rc 2 ./run.sh --splat '('
 	# a file that is no kernel: QEMU or the boot fails -> infrastructure
 	head -c 1M /dev/urandom >"$out/garbage.bzImage"
 	check "unbootable kernel exits 3" expect_rc 3 ./run.sh --kernel "$out/garbage.bzImage" \
@@ -216,6 +220,26 @@ vm_interrupted() {
 	[ -z "$left" ] || { echo "VM run folder left: $left"; return 1; }
 }
 
+# Interrupted while the kernel builds: make and its compilers stop with it
+# (bash runs a trap only when the foreground command ends, so the build
+# runs in a session of its own that the trap kills).
+vm_interrupted_build() {
+	local rc=0 pid tries=120 left
+	./run.sh --kernel debug --bisect --results "$out/ibuild" &
+	pid=$!
+	while [ "$tries" -gt 0 ] && ! pgrep -f 'build-kernel.sh --fragments' >/dev/null; do
+		tries=$((tries - 1))
+		sleep 0.5
+	done
+	sleep 5
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 128 ] || { echo "expected 128 (interrupted, --bisect), got $rc"; return 1; }
+	sleep 1
+	left=$(pgrep -af 'build-kernel.sh|make .*O=.*/build/' || true)
+	[ -z "$left" ] || { echo "left running: $left"; return 1; }
+}
+
 vm() {
 	check "guest panic: exit 1, status panic, attributed on the console" vm_panic
 	check "guest hang: outer timeout, exit 1, status hang" vm_hang
@@ -224,6 +248,7 @@ vm() {
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
 	check "quick profile on the suite's DEBUG_VM kernel passes" vm_debug
+	check "run.sh interrupted during the kernel build: no make left" vm_interrupted_build
 	# what the three runs measured, for the log
 	for d in sid bookworm debug; do
 		[ -f "$out/$d/summary.json" ] &&
