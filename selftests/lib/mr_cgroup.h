@@ -188,6 +188,18 @@ int __mr_cg_move_procs(const char *from, const char *to, int timeout_ms,
 bool mr_cg_exists(const char *path);
 
 /**
+ * mr_cg_for_each_child() - call @fn on each child cgroup of @path
+ * @path: absolute cgroup directory
+ * @fn: called with the child's directory; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, the first non-zero return of @fn, or a negative errno of the
+ * directory read.
+ */
+int mr_cg_for_each_child(const char *path,
+			 int (*fn)(const char *child, void *arg), void *arg);
+
+/**
  * mr_cg_kpath() - the path of a cgroup as the kernel prints it
  * @run: the run (for the mount)
  * @path: absolute cgroup directory below @run->mnt

@@ -1008,44 +1008,36 @@ struct mr_sizes_walk {
 		MR_ASSERTION(aname, fmt, ##__VA_ARGS__); \
 } while (0)
 
+static inline int mr_local_sub_child(const char *child, void *arg)
+{
+	struct mr_memstat *local = arg, c;
+	int ret = mr_memstat_read(child, &c);
+
+	if (ret == -ENOENT)
+		return 0;	/* removed meanwhile */
+	if (ret)
+		return ret;
+	local->anon -= c.anon;
+	local->file -= c.file;
+	local->shmem -= c.shmem;
+	local->active_anon -= c.active_anon;
+	local->inactive_anon -= c.inactive_anon;
+	local->active_file -= c.active_file;
+	local->inactive_file -= c.inactive_file;
+	local->unevictable -= c.unevictable;
+	return 0;
+}
+
 /* memory.stat of @dir minus the memory.stat of each live child */
 static inline int mr_local_stat(const char *dir, struct mr_memstat *local,
-			 struct mr_memstat *own)
+				struct mr_memstat *own)
 {
-	struct mr_memstat child;
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp;
-	int ret;
+	int ret = mr_memstat_read(dir, own);
 
-	ret = mr_memstat_read(dir, own);
 	if (ret)
 		return ret;
 	*local = *own;
-	dp = opendir(dir);
-	if (!dp)
-		return -errno;
-	while ((d = readdir(dp))) {
-		if (d->d_type != DT_DIR || d->d_name[0] == '.')
-			continue;
-		ret = mr_pathf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (!ret)
-			ret = mr_memstat_read(path, &child);
-		if (ret == -ENOENT)
-			continue;	/* removed meanwhile */
-		if (ret)
-			break;
-		local->anon -= child.anon;
-		local->file -= child.file;
-		local->shmem -= child.shmem;
-		local->active_anon -= child.active_anon;
-		local->inactive_anon -= child.inactive_anon;
-		local->active_file -= child.active_file;
-		local->inactive_file -= child.inactive_file;
-		local->unevictable -= child.unevictable;
-	}
-	closedir(dp);
-	return ret;
+	return mr_cg_for_each_child(dir, mr_local_sub_child, local);
 }
 
 static inline int mr_sizes_one(const char *dir, struct mr_sizes_walk *w)
@@ -1107,30 +1099,14 @@ static inline int mr_sizes_one(const char *dir, struct mr_sizes_walk *w)
 	return 0;
 }
 
-static inline int mr_sizes_walk(const char *dir, struct mr_sizes_walk *w)
+/* Checks @dir and below; @arg is the struct mr_sizes_walk */
+static inline int mr_sizes_walk(const char *dir, void *arg)
 {
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp;
-	int ret;
+	int ret = mr_sizes_one(dir, arg);
 
-	ret = mr_sizes_one(dir, w);
 	if (ret)
 		return ret;
-	dp = opendir(dir);
-	if (!dp)
-		return -errno;
-	while ((d = readdir(dp))) {
-		if (d->d_type != DT_DIR || d->d_name[0] == '.')
-			continue;
-		ret = mr_pathf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (!ret)
-			ret = mr_sizes_walk(path, w);
-		if (ret)
-			break;
-	}
-	closedir(dp);
-	return ret;
+	return mr_cg_for_each_child(dir, mr_sizes_walk, arg);
 }
 
 /*
@@ -1144,8 +1120,6 @@ static inline int mr_sizes_walk(const char *dir, struct mr_sizes_walk *w)
  * what the real walk reads.  A mismatch that outlives forced flushes fails.
  */
 #define MR_SETTLE_MS	5000
-
-static inline int mr_sizes_walk(const char *dir, struct mr_sizes_walk *w);
 
 static inline void mr_stats_settle(const struct mr_ctx *ctx,
 				   struct mr_sizes_walk *w)
