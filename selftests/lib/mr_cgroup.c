@@ -174,8 +174,7 @@ static int cg_populated(const char *path)
 	return val != 0;
 }
 
-int mr_cg_for_each_child(const char *path,
-			 int (*fn)(const char *child, void *arg), void *arg)
+int mr_cg_walk_children(const char *path, mr_cg_child_fn fn, void *arg)
 {
 	char buf[4096], child[PATH_MAX];
 	struct dirent64 *d;
@@ -223,7 +222,7 @@ static int kill_procs(const char *path, void *arg)
 		if (pid > 0)
 			kill(pid, SIGKILL);
 	}
-	return mr_cg_for_each_child(path, kill_procs, arg);
+	return mr_cg_walk_children(path, kill_procs, arg);
 }
 
 static int kill_tree(const char *path)
@@ -253,7 +252,7 @@ static int rmdir_tree(const char *path, void *arg)
 	struct rm_ctx *ctx = arg;
 	int ret;
 
-	ret = mr_cg_for_each_child(path, rmdir_tree, arg);
+	ret = mr_cg_walk_children(path, rmdir_tree, arg);
 	if (ret && ret != -ENOENT)
 		return ret;
 	for (;;) {
@@ -329,7 +328,7 @@ int mr_cg_reap_stale(const char *base)
 {
 	int count = 0, ret;
 
-	ret = mr_cg_for_each_child(base, reap_one, &count);
+	ret = mr_cg_walk_children(base, reap_one, &count);
 	return ret ? ret : count;
 }
 

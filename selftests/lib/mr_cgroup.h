@@ -187,8 +187,11 @@ int __mr_cg_move_procs(const char *from, const char *to, int timeout_ms,
  */
 bool mr_cg_exists(const char *path);
 
+/* Called with a child cgroup's directory; non-zero stops the walk */
+typedef int (*mr_cg_child_fn)(const char *child, void *arg);
+
 /**
- * mr_cg_for_each_child() - call @fn on each child cgroup of @path
+ * mr_cg_walk_children() - call @fn on each child cgroup of @path
  * @path: absolute cgroup directory
  * @fn: called with the child's directory; a non-zero return stops the walk
  * @arg: passed to @fn
@@ -196,8 +199,7 @@ bool mr_cg_exists(const char *path);
  * Return: 0, the first non-zero return of @fn, or a negative errno of the
  * directory read.
  */
-int mr_cg_for_each_child(const char *path,
-			 int (*fn)(const char *child, void *arg), void *arg);
+int mr_cg_walk_children(const char *path, mr_cg_child_fn fn, void *arg);
 
 /**
  * mr_cg_kpath() - the path of a cgroup as the kernel prints it

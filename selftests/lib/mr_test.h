@@ -1037,7 +1037,7 @@ static inline int mr_local_stat(const char *dir, struct mr_memstat *local,
 	if (ret)
 		return ret;
 	*local = *own;
-	return mr_cg_for_each_child(dir, mr_local_sub_child, local);
+	return mr_cg_walk_children(dir, mr_local_sub_child, local);
 }
 
 static inline int mr_sizes_one(const char *dir, struct mr_sizes_walk *w)
@@ -1106,7 +1106,7 @@ static inline int mr_sizes_walk(const char *dir, void *arg)
 
 	if (ret)
 		return ret;
-	return mr_cg_for_each_child(dir, mr_sizes_walk, arg);
+	return mr_cg_walk_children(dir, mr_sizes_walk, arg);
 }
 
 /*
