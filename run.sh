@@ -38,7 +38,10 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
   --tests LIST     comma- or space-separated test programs (default: the profile's)
   --seed N         seed for randomized schedules (default: time; recorded)
   --results DIR    results folder (default results/<time>-<release>)
-  --accel A        auto (default: KVM if a boot probe works, else TCG), kvm, tcg
+  --accel A        auto (default: KVM if a boot probe works, else TCG), kvm,
+                   tcg (one host thread per vCPU), tcg-single (one host thread
+                   for all vCPUs: slower, but rules out multi-threaded TCG when
+                   a crash looks like the emulator's)
   --bisect         exit codes for \`git bisect run\`: 0 good, 1 bad, 125 skip,
                    128 abort; nothing else
   --splat REGEX    the verdict is one splat: bad (1) when a kernel badness
@@ -122,7 +125,7 @@ for t in $tests; do
 		exit_with 2 "unknown test '$t' (have: $(cd "$MR_TOP/selftests" && grep -l 'TEST_HARNESS_MAIN' ./*.c | sed 's|./||; s|\.c$||' | xargs))"
 done
 case $seed in '' | *[!0-9]*) [ -z "$seed" ] || exit_with 2 "--seed wants a number, not '$seed'" ;; esac
-case $accel in auto | kvm | tcg) ;; *) exit_with 2 "--accel wants auto, kvm or tcg" ;; esac
+case $accel in auto | kvm | tcg | tcg-single) ;; *) exit_with 2 "--accel wants auto, kvm, tcg or tcg-single" ;; esac
 case $tries in '' | *[!0-9]* | 0) exit_with 2 "--tries wants a positive number" ;; esac
 if [ -n "$splat" ]; then
 	re_rc=0
@@ -268,6 +271,7 @@ finish_results() {
 	*) reproduce="$reproduce --kernel $kernel${modules:+ --modules $modules}" ;;
 	esac
 	[ "${MR_KNOWN:-1}" = 0 ] && reproduce="$reproduce --strict"
+	[ "$accel" != auto ] && reproduce="$reproduce --accel $accel"
 	[ -n "$panic_on" ] && reproduce="$reproduce --panic-on $panic_on"
 	[ -n "$splat" ] && reproduce="$reproduce --splat $(printf '%q' "$splat")"
 	[ "$bisect" = 1 ] && reproduce="$reproduce --bisect"

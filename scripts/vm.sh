@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # vm.sh --kernel IMAGE [--modules DIR] --results DIR [--mem SIZE]
-#       [--timeout SECONDS] [--accel auto|kvm|tcg] [--cmdline "ARGS"]
+#       [--timeout SECONDS] [--accel auto|kvm|tcg|tcg-single] [--cmdline "ARGS"]
 #       -- COMMAND [ARGS...]
 #
 # Boots IMAGE in QEMU with the host root read-only over 9p, RESULTS shared
@@ -115,13 +115,16 @@ pick_accel() {
 	cat "$cache"
 }
 accel=$(pick_accel)
-[ "$accel" = tcg ] && accel=tcg,thread=multi
+case $accel in
+tcg) accel=tcg,thread=multi ;;
+tcg-single) accel=tcg,thread=single ;;
+esac
 
 qemu_args "$accel" "$results/console.log" \
 	"mr.init=$here/guest-init.sh mr.results=$results${cmdline:+ $cmdline}"
 printf '%q ' "${q[@]}" >"$results/qemu-cmd"
 echo >>"$results/qemu-cmd"
-log "booting $(basename "$kernel") (${accel%%,*}, ${mem_mb} MiB, 2 nodes, timeout ${timeout}s)"
+log "booting $(basename "$kernel") (${accel/,thread=/ }, ${mem_mb} MiB, 2 nodes, timeout ${timeout}s)"
 
 start=$(date +%s)
 "${q[@]}" >"$rundir/qemu.out" 2>&1 &

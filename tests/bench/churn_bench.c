@@ -11,7 +11,9 @@
  * the stress tests do.  The ratio driver/bare is the overhead the suite
  * adds on top of the kernel work it wants to exercise.
  *
- * Prints "mode=... cycles=N seconds=S rate=R" on stdout.
+ * Prints "mode=... cycles=N seconds=S rate=R create_ms=... charge_ms=...
+ * rmdir_ms=... unlink_ms=..." on stdout: the rate, then the mean time of
+ * each step of a cycle, so that an overhead can be traced to its step.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,12 +31,29 @@
 
 #define CHARGE_BYTES	(256 << 10)
 
+enum { CREATE, CHARGE, RMDIR, UNLINK, NR_STEPS };
+static const char * const step_names[NR_STEPS] = {
+	"create", "charge", "rmdir", "unlink"
+};
+static double step_secs[NR_STEPS];
+static double step_start;
+
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Ends the running step (if any) and starts @next (NR_STEPS: none) */
+static void step(int prev, int next)
+{
+	double t = now();
+
+	if (prev < NR_STEPS)
+		step_secs[prev] += t - step_start;
+	step_start = next < NR_STEPS ? t : 0;
 }
 
 static int write_file(const char *path)
@@ -58,8 +77,10 @@ static int bare_cycle(const char *cg, const char *file)
 	int status, fd;
 	pid_t pid;
 
+	step(NR_STEPS, CREATE);
 	if (mkdir(cg, 0755))
 		return -1;
+	step(CREATE, CHARGE);
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -74,9 +95,13 @@ static int bare_cycle(const char *cg, const char *file)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		return -1;
+	step(CHARGE, RMDIR);
 	if (rmdir(cg))
 		return -1;
-	return unlink(file);
+	step(RMDIR, UNLINK);
+	status = unlink(file);
+	step(UNLINK, NR_STEPS);
+	return status;
 }
 
 static int charge(void *arg)
@@ -87,16 +112,23 @@ static int charge(void *arg)
 static int driver_cycle(const char *cg, const char *file)
 {
 	struct mr_child c;
+	int ret;
 
+	step(NR_STEPS, CREATE);
 	if (mr_cg_create(cg))
 		return -1;
+	step(CREATE, CHARGE);
 	if (mr_spawn_fn(&c, "charge", cg, charge, (void *)file))
 		return -1;
 	if (mr_child_wait(&c, 10000))
 		return -1;
+	step(CHARGE, RMDIR);
 	if (mr_cg_rmdir(cg, 10000))
 		return -1;
-	return unlink(file);
+	step(RMDIR, UNLINK);
+	ret = unlink(file);
+	step(UNLINK, NR_STEPS);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -104,7 +136,7 @@ int main(int argc, char **argv)
 	char cg[4096], file[4096];
 	double start, seconds;
 	long n = 0;
-	int (*cycle)(const char *cg, const char *file);
+	int i, (*cycle)(const char *cg, const char *file);
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: %s bare|driver PARENT SCRATCH SECONDS\n", argv[0]);
@@ -130,7 +162,11 @@ int main(int argc, char **argv)
 		n++;
 	}
 	seconds = now() - start;
-	printf("mode=%s cycles=%ld seconds=%.2f rate=%.1f\n", argv[1], n, seconds,
+	printf("mode=%s cycles=%ld seconds=%.2f rate=%.1f", argv[1], n, seconds,
 	       n / seconds);
+	for (i = 0; i < NR_STEPS; i++)
+		printf(" %s_ms=%.2f", step_names[i],
+		       n ? step_secs[i] * 1000 / n : 0);
+	printf("\n");
 	return 0;
 }

@@ -57,11 +57,19 @@ fi
 	tee -a "$out/bench.txt"
 
 awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	rate[v["mode"]] += v["rate"]; n[v["mode"]]++ }
+	m = v["mode"]; rate[m] += v["rate"]; n[m]++
+	for (k in v) if (k ~ /_ms$/) ms[m, k] += v[k] }
+	function steps(m,   s) {
+		s = sprintf("{\"create\": %.2f, \"charge\": %.2f, \"rmdir\": %.2f, \"unlink\": %.2f}",
+			ms[m, "create_ms"] / n[m], ms[m, "charge_ms"] / n[m],
+			ms[m, "rmdir_ms"] / n[m], ms[m, "unlink_ms"] / n[m])
+		return s
+	}
 	END {
 		b = rate["bare"] / n["bare"]; d = rate["driver"] / n["driver"]
 		printf "{\"bare_cycles_per_s\": %.1f, \"driver_cycles_per_s\": %.1f, ", b, d
 		printf "\"ratio\": %.2f, ", d / b
-		printf "\"bare_with_reclaim_and_aging_cycles_per_s\": %.1f}\n", rate["bare+reclaim+aging"]
+		printf "\"bare_with_reclaim_and_aging_cycles_per_s\": %.1f, ", rate["bare+reclaim+aging"]
+		printf "\"step_ms\": {\"bare\": %s, \"driver\": %s}}\n", steps("bare"), steps("driver")
 	}' "$out/bench.txt" >"$out/bench.json"
 cat "$out/bench.json"
