@@ -35,7 +35,8 @@ trap 'exit 130' INT TERM
 
 cd "$tree"
 git init -q -b base .
-git add mm "$doc"
+# -f: Debian's linux-source ignores everything at its top level ("/*")
+git add -f mm "$doc"
 git -c user.name=demo -c user.email=demo@localhost commit -qm base
 commit() { git -c user.name=demo -c user.email=demo@localhost commit -qam "$1"; git rev-parse --short HEAD; }
 git checkout -q -b demo

@@ -868,6 +868,36 @@ static inline bool mr_dying_at_base(const struct mr_ctx *ctx, long long *dying,
  * nr_dying_subsys_memory where the kernel has it) are back at their values
  * from the start, for at most MR_DYING_MS.
  */
+/*
+ * Besides pages, a removed memcg is kept by the swap records of its entries
+ * (a swap-cache folio left unmapped keeps its entry, and the record the
+ * removed memcg's ID) and by inodes under writeback.  Print what the test
+ * root holds of each, so that a failure says which to look at.
+ */
+static inline void mr_dying_clues(const struct mr_ctx *ctx)
+{
+	static const char * const keys[] = {
+		"swapcached", "file_dirty", "file_writeback",
+	};
+	char line[256], path[PATH_MAX], *swap = NULL;
+	long long v;
+	size_t i, n = 0;
+
+	if (!mr_pathf(path, sizeof(path), "%s/memory.swap.current", ctx->root) &&
+	    mr_read_file(path, &swap) > 0) {
+		swap[strcspn(swap, "\n")] = '\0';
+		n += snprintf(line + n, sizeof(line) - n, " swap.current=%s", swap);
+	}
+	free(swap);
+	for (i = 0; i < ARRAY_SIZE(keys) && n < sizeof(line); i++)
+		if (!mr_memory_stat(ctx->root, keys[i], &v))
+			n += snprintf(line + n, sizeof(line) - n, " %s=%lld",
+				      keys[i], v);
+	if (n)
+		mr_msg("what the test root holds that can pin removed memcgs:%s",
+		       line);
+}
+
 static inline void mr_check_dying(struct __test_metadata *_metadata,
 			   const struct mr_ctx *ctx)
 {
@@ -880,6 +910,7 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 			  "nr_dying_descendants to return to its baseline"))
 		return;
 	mr_list_removed(ctx);
+	mr_dying_clues(ctx);
 	if (dying > ctx->dying_base)
 		MR_ASSERTION("dying_memcgs",
 			     "nr_dying_descendants=%lld expected<=%lld (waited %lld ms)",
