@@ -57,7 +57,7 @@ echo "run.sh --bisect at $c2 (does not build): exit $rc"
 [ "$rc" = 125 ] || { echo "not ok: expected 125"; exit 1; }
 
 git checkout -q demo
-git bisect start -q "$c5" base
+git bisect start "$c5" base
 git bisect run "$top/run.sh" --bisect --ksrc "$tree" --tests "$tests" --seed 1 | tee "$top/results/bisect-demo.log"
 first=$(git bisect log | sed -n 's/^# first bad commit: \[\([0-9a-f]*\)\].*/\1/p')
 secs=$(($(date +%s) - start))

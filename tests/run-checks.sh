@@ -175,6 +175,22 @@ vm_hang() {
 	grep -q '^status=hang' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
 }
 
+# The outer bound cuts a test short (MR_VM_TIMEOUT below the test's own
+# duration): exit 1, and summary.json has a "hung" row naming the case
+# that was running.  --panic-on reaches the guest's command line.
+vm_hang_in_test() {
+	local d=$out/hang-in-test rc=0
+	MR_VM_TIMEOUT=45 MR_RACE_SECONDS=120 ./run.sh --kernel debian --tests reparent_race \
+		--panic-on warn --results "$d" || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+	grep -q 'panic_on_warn=1' "$d/guest-env" || { echo "panic_on_warn=1 not on the guest's command line"; return 1; }
+	jq -e '.tests | map(select(.status == "hung" and
+		(.name | startswith("reparent_race: reparent_race.")))) | length == 1' "$d/summary.json" >/dev/null ||
+		{ jq '.tests' "$d/summary.json"; return 1; }
+	grep -q '^not ok 1 selftests: memcg_reparent: reparent_race # hung: ' "$d/ktap.log" ||
+		{ echo "ktap.log has no result line for the hung program"; return 1; }
+}
+
 # our_qemu DIR: QEMU processes serving results folder DIR
 our_qemu() { pgrep -f "qemu-system-x86_64.*path=$1,mount_tag=results" || true; }
 
@@ -243,6 +259,7 @@ vm_interrupted_build() {
 vm() {
 	check "guest panic: exit 1, status panic, attributed on the console" vm_panic
 	check "guest hang: outer timeout, exit 1, status hang" vm_hang
+	check "hang during a test: a hung row names the case" vm_hang_in_test
 	check "QEMU killed: exit 1, status died" vm_qemu_killed
 	check "run.sh interrupted: QEMU and run folder gone" vm_interrupted
 	check "quick profile on Debian sid's newest kernel passes" vm_good
