@@ -15,7 +15,7 @@ cd "$dir"
 cases_json() {
 	[ -f ktap.log ] || { echo '[]'; return; }
 	awk -f "$here/ktap-cases.awk" ktap.log |
-		awk -F'\t' -v lost="$(lost_cases | cut -f1 | xargs)" '
+		awk -F'\t' -v lost="$(cut -f1 <<<"$lost" | xargs)" '
 			BEGIN { n = split(lost, l, " "); for (i = 1; i <= n; i++) skip[l[i]] = 1 }
 			!($1 in skip)' |
 		jq -R -s --rawfile progs <(cat programs 2>/dev/null || true) '
@@ -101,14 +101,13 @@ kv_json() {
 # the plan: the one that was running "not ok" with the kernel's verdict,
 # those never started as skipped.
 complete_ktap() {
-	local rows n=0 p st why add="" progs
-	rows=$(lost_cases)
-	[ -n "$rows" ] && [ -f ktap.log ] || return 0
+	local n=0 p st why add="" progs
+	[ -n "$lost" ] && [ -f ktap.log ] || return 0
 	read -ra progs <<<"$(sed -n 's/^tests=//p' guest-env)"
 	for p in "${progs[@]}"; do
 		n=$((n + 1))
 		grep -qE "^(not )?ok [0-9]+ selftests: memcg_reparent: $p( |\$)" ktap.log && continue
-		IFS=$'\t' read -r _ _ st why < <(awk -F'\t' -v p="$p" '$1 == p' <<<"$rows")
+		IFS=$'\t' read -r _ _ st why < <(awk -F'\t' -v p="$p" '$1 == p' <<<"$lost")
 		case $st in
 		crashed | hung) add+="not ok $n selftests: memcg_reparent: $p # $st: $why"$'\n' ;;
 		not_run) add+="ok $n selftests: memcg_reparent: $p # SKIP not run: the guest died before"$'\n' ;;
@@ -116,8 +115,11 @@ complete_ktap() {
 	done
 	printf '%s' "$add" >>ktap.log
 }
+# computed once: the KTAP completion, the case list and the lost rows use it
+lost=$(lost_cases)
+
 lost_json() {
-	lost_cases | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
+	printf '%s' "$lost" | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
 		| {program: .[0], name: (.[0] + ": " + .[1]), status: .[2],
 		   assertion: (if .[3] == "" then null else .[3] end),
 		   skip_reason: null, duration_ms: null, program_seconds: null})'
