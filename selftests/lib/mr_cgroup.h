@@ -110,7 +110,9 @@ int __mr_cg_move_procs(const char *from, const char *to, int timeout_ms,
  * @path: absolute directory of the new cgroup
  *
  * libcgroup writes +memory into the cgroup.subtree_control of every ancestor
- * below the mount, so inner nodes of a test tree get the controller.
+ * below the mount, so inner nodes of a test tree get the controller.  When
+ * the parent already has memory in its cgroup.subtree_control, a mkdir does
+ * the same for far less.
  *
  * Return: 0 or a negative errno (printed with the caller's file:line).
  */
