@@ -408,8 +408,8 @@ static bool parent_delegates_memory(const char *path)
 	n = read_small(parent, buf, sizeof(buf));
 	if (n <= 0)
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, "memory"))
 			return true;
 	return false;
