@@ -9,7 +9,8 @@
 # incrementally and runs the quick profile again: it must exit 1, and the
 # failing test or the kernel splat class must match the mutation's expect=.
 # Writes results/selfcheck-<time>/table.md (mutation, verdict, detected by,
-# seconds to detect) and ends with "N passed, M failed".
+# failed cases under the classic LRU and under MGLRU, seconds to detect) and
+# ends with "N passed, M failed".
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,7 @@ export MR_ALLOW_MUTATION=1
 out="$top/results/selfcheck-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 table="$out/table.md"
-printf '| mutation | verdict | run.sh exit | detected by | seconds to detect |\n|---|---|---|---|---|\n' >"$table"
+printf '| mutation | verdict | run.sh exit | detected by | failed: classic LRU | failed: MGLRU | seconds to detect |\n|---|---|---|---|---|---|---|\n' >"$table"
 npass=0 nfail=0
 
 # detected RESULTS: the failing programs and splat classes of a run
@@ -44,6 +45,17 @@ detected() {
 		(.kernel_badness[] | select(.test != "-") | .class),
 		(if .vm.status != "ok" then .vm.status else empty end)]
 		| unique | join(",")' "$1/summary.json" 2>/dev/null
+}
+
+# by_lru RESULTS: "failed/all" cases under the classic LRU (the *_classic
+# variants) and under MGLRU (the rest), tab-separated: a bug in one
+# reparenting path must fail that path's cases and leave the other's
+by_lru() {
+	jq -r '[.tests[] | select(.status != "skip" and .status != "not_run")]
+		| (map(select(.name | test("_classic[.]"))) ) as $c
+		| (map(select(.name | test("_classic[.]") | not))) as $m
+		| "\($c | map(select(.status != "pass")) | length)/\($c | length)\t\($m | map(select(.status != "pass")) | length)/\($m | length)"' \
+		"$1/summary.json" 2>/dev/null || printf -- '-\t-'
 }
 
 verdict_text() {
@@ -57,12 +69,12 @@ verdict_text() {
 
 # run_case NAME EXPECT: build the tree as it is now and run the profile
 run_case() {
-	local name=$1 expect=$2 img rc=0 start by verdict
+	local name=$1 expect=$2 img rc=0 start by verdict classic mglru
 	start=$(date +%s)
 	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree" --fragments "base lean debug") || {
 		echo "not ok $((npass + nfail + 1)) $name # kernel build failed"
 		nfail=$((nfail + 1))
-		printf '| %s | build failed | - | - | - |\n' "$name" >>"$table"
+		printf '| %s | build failed | - | - | - | - | - |\n' "$name" >>"$table"
 		return
 	}
 	local built=$(($(date +%s) - start))
@@ -78,9 +90,10 @@ run_case() {
 	fi
 	if [ "$verdict" = ok ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
 	echo "$verdict $((npass + nfail)) $name # exit=$rc detected_by=${by:-nothing} expected=$expect build=${built}s run=${secs}s"
-	printf '| %s | %s | %s | %s | %s |\n' "$name" \
+	IFS=$'\t' read -r classic mglru < <(by_lru "$out/$name")
+	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" \
 		"$(verdict_text "$verdict" "$expect")" \
-		"$rc" "${by:--}" "$secs" >>"$table"
+		"$rc" "${by:--}" "$classic" "$mglru" "$secs" >>"$table"
 }
 
 restore
