@@ -47,7 +47,7 @@ kmsg() { echo "memcg_reparent: $*" >/dev/kmsg 2>/dev/null || true; }
 
 # Kill what a program left running if we are interrupted: every test
 # program runs in its own session, and its cgroups are reaped after.
-current_sid="" sampler=""
+current_sid="" sampler="" beat=""
 reap_cgroups() {
 	local cg2 d pid
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -64,12 +64,27 @@ reap_cgroups() {
 on_signal() {
 	[ -n "$current_sid" ] && pkill -KILL -s "$current_sid" 2>/dev/null
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+	[ -n "$beat" ] && kill "$beat" 2>/dev/null
 	sleep 0.2
 	reap_cgroups
 	log "interrupted; test processes killed, cgroups reaped"
 	exit 130
 }
 trap on_signal INT TERM
+
+# heartbeat N/M PROG PID: every MR_PROGRESS_SECONDS (default 30) while PID
+# runs, a progress line: elapsed time, cases finished, the case running
+heartbeat() {
+	local every=${MR_PROGRESS_SECONDS:-30} start=$SECONDS f="$results/tests/$2.log" ncases running i=0
+	# 1 s naps: killed with the program, it leaves no long sleep behind
+	while sleep 1 && kill -0 "$3" 2>/dev/null; do
+		i=$((i + 1))
+		[ $((i % every)) = 0 ] || continue
+		ncases=$(grep -cE '^(not )?ok [0-9]+ ' "$f" 2>/dev/null || true)
+		running=$(sed -n 's/^#  RUN  *\([^ ]*\).*/\1/p' "$f" 2>/dev/null | tail -n 1)
+		log "[$1] $2: $((SECONDS - start))s, ${ncases:-0} case(s) done${running:+, running $running}"
+	done
+}
 
 {
 	echo "release=$(uname -r)"
@@ -123,8 +138,12 @@ for t in "$@"; do
 		setsid timeout --kill-after=10 "$MR_TEST_TIMEOUT" "$prog" \
 			>"$results/tests/$t.log" 2>&1 &
 		current_sid=$!
+		heartbeat "$n/$#" "$t" "$current_sid" &
+		beat=$!
 		rc=0
 		wait "$current_sid" || rc=$?
+		kill "$beat" 2>/dev/null || true
+		wait "$beat" 2>/dev/null || true
 		current_sid=""
 		kill "$sampler" 2>/dev/null || true
 		wait "$sampler" 2>/dev/null || true

@@ -135,6 +135,16 @@ start=$(date +%s)
 qpid=$!
 # The outer bound: a hung guest is killed and classified below.
 deadline=$((start + timeout))
+# The guest runner's progress lines reach the terminal as they come.
+shown=0
+progress() {
+	local n
+	n=$(wc -l <"$results/console.log" 2>/dev/null) || return 0
+	[ "$n" -gt "$shown" ] || return 0
+	sed -n "$((shown + 1)),${n}p" "$results/console.log" | tr -d '\r' |
+		grep -a '^run-tests\.sh: ' >&2 || true
+	shown=$n
+}
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		log "guest still running after ${timeout}s: killing QEMU"
@@ -142,8 +152,10 @@ while kill -0 "$qpid" 2>/dev/null; do
 		timed_out=1
 		break
 	fi
+	progress
 	sleep 1
 done
+progress
 qrc=0
 wait "$qpid" || qrc=$?
 qpid=""
