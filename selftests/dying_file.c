@@ -284,7 +284,7 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 		bytes = WIDE_BYTES;
 	}
 	if (variant->shmem)
-		MR_OK("load", mr_tmpfs_private(tmpfs, sizeof(tmpfs)));
+		MR_OK("load", mr_tmpfs_private(ctx, tmpfs, sizeof(tmpfs)));
 
 	t0 = mr_now_ms();
 	MR_OK("build_tree", mr_tree_build(&tree, ctx->root, depth, fanout));

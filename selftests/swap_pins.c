@@ -51,6 +51,7 @@ static const struct mr_needs needs = {
 	.root = true,
 	.memcg = true,
 	.swap = true,
+	.scratch = true,	/* the private tmpfs of the shmem variants */
 };
 
 enum cause {
@@ -181,7 +182,7 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 		SKIP(return, "no memory.swap.current (swap accounting off)");
 
 	if (shmem) {
-		MR_OK("load", mr_tmpfs_private(tmpfs, sizeof(tmpfs)));
+		MR_OK("load", mr_tmpfs_private(&self->ctx, tmpfs, sizeof(tmpfs)));
 		MR_OK("load", mr_pathf(file, sizeof(file), "%s/leaf.dat",
 				       tmpfs));
 		w.file = file;

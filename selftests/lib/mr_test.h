@@ -514,8 +514,9 @@ static inline int mr_scratch_prepare(struct mr_ctx *ctx, pid_t owner)
 		if (!sub)
 			continue;
 		while ((f = readdir(sub)))
-			if (f->d_name[0] != '.')
-				unlinkat(dirfd(sub), f->d_name, 0);
+			if (f->d_name[0] != '.' &&
+			    unlinkat(dirfd(sub), f->d_name, 0))
+				unlinkat(dirfd(sub), f->d_name, AT_REMOVEDIR);
 		closedir(sub);
 		rmdir(path);
 	}
@@ -538,8 +539,9 @@ static inline void mr_scratch_remove(struct mr_ctx *ctx)
 	dir = opendir(ctx->files);
 	if (dir) {
 		while ((f = readdir(dir)))
-			if (f->d_name[0] != '.')
-				unlinkat(dirfd(dir), f->d_name, 0);
+			if (f->d_name[0] != '.' &&
+			    unlinkat(dirfd(dir), f->d_name, 0))
+				unlinkat(dirfd(dir), f->d_name, AT_REMOVEDIR);
 		closedir(dir);
 	}
 	rmdir(ctx->files);
@@ -597,32 +599,41 @@ static inline long long mr_swap_total(void)
 	return ret < 0 ? ret : kb;
 }
 
-/* Where mr_tmpfs_private() mounts, inside the test's mount namespace */
-#define MR_TMPFS_DIR	"/tmp"
-
 /**
  * mr_tmpfs_private() - a tmpfs of the test's own for shmem page cache
- * @out: receives the directory (MR_TMPFS_DIR)
+ * @ctx: test context; the test needs .scratch
+ * @out: receives the directory (ctx->files/shm)
  * @len: size of @out
  *
  * Moves the test process into a private mount namespace and mounts a fresh
- * tmpfs over MR_TMPFS_DIR there; the children it spawns afterwards share
- * it.  Nobody else sees it, and it goes away with its last process, so a
- * crash or a timeout leaves nothing to clean up.  Call it from the test
- * process, before spawning the loaders.
+ * tmpfs there on an empty directory of the test's scratch folder; the
+ * children it spawns afterwards share it.  Nobody else sees it, and it goes
+ * away with its last process, so a crash or a timeout leaves nothing but
+ * the empty directory, which the scratch clean-up removes.  (Mounting over
+ * /tmp hid the suite itself when it ran from there, job files included.)
+ * Call it from the test process, before spawning the loaders.
  *
  * Return: 0 or a negative errno.
  */
-static inline int mr_tmpfs_private(char *out, size_t len)
+static inline int mr_tmpfs_private(const struct mr_ctx *ctx, char *out,
+				   size_t len)
 {
+	int ret;
+
+	if (!ctx->files[0])
+		return -ENOENT;
+	ret = mr_pathf(out, len, "%s/shm", ctx->files);
+	if (ret)
+		return ret;
+	if (mkdir(out, 0700) && errno != EEXIST)
+		return -errno;
 	if (unshare(CLONE_NEWNS))
 		return -errno;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
-	if (mount("tmpfs", MR_TMPFS_DIR, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "mode=0700"))
+	if (mount("tmpfs", out, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"))
 		return -errno;
-	return mr_pathf(out, len, "%s", MR_TMPFS_DIR);
+	return 0;
 }
 
 /**
