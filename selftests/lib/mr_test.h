@@ -636,6 +636,55 @@ static inline int mr_tmpfs_private(const struct mr_ctx *ctx, char *out,
 	return 0;
 }
 
+static inline int mr_start_fio(struct mr_child *c, const struct mr_ctx *ctx,
+			       const char *job, const char *cg,
+			       const char *file, long long bytes);
+static inline int mr_scratch_file(const struct mr_ctx *ctx, const char *name,
+				  long long bytes, char *out, size_t len);
+
+/*
+ * Run each job-file loader once, small, in ctl: the page cache of its
+ * binary and libraries is then charged outside the test root.  Otherwise
+ * the first fio or stress-ng to run inside a leaf is charged for them,
+ * they are reparented into the test root with the leaf, and the test's
+ * own memory.reclaim of the root evicts them again and again: measured in
+ * reparent_race, a 8 MiB fio writer thrashed (t's file ~200 KiB, 300
+ * refaults/s) and was still running after 60 s.
+ */
+static inline int mr_warm_loaders(const struct mr_ctx *ctx,
+				  const struct mr_needs *needs)
+{
+	char job[PATH_MAX], file[PATH_MAX];
+	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", "1m",
+			 "--timeout", "1s", "--temp-path", (char *)ctx->files,
+			 NULL };
+	struct mr_child c;
+	int ret;
+
+	if (!ctx->p.jobs)
+		return 0;
+	if (needs->fio && ctx->files[0]) {
+		ret = mr_scratch_file(ctx, "warm.dat", 65536, file, sizeof(file));
+		if (!ret)
+			ret = mr_start_fio(&c, ctx, "leaf-file-write.fio", ctx->ctl,
+					   file, 65536);
+		if (!ret)
+			ret = mr_child_wait(&c, MR_LOAD_MS);
+		if (ret)
+			return ret;
+	}
+	if (needs->stress_ng && ctx->files[0]) {
+		ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
+		if (!ret)
+			ret = mr_spawn_exec(&c, "stress-ng", ctx->ctl, argv, NULL);
+		if (!ret)
+			ret = mr_child_wait(&c, MR_LOAD_MS);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * mr_setup() - check needs, build the run subtree, open the log window
  * @_metadata: harness metadata (SKIP and failures)
@@ -732,6 +781,8 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 		ret = mr_cg_create(ctx->ctl);
 	if (!ret)
 		ret = mr_cg_enter(ctx->ctl, getpid());
+	if (!ret)
+		ret = mr_warm_loaders(ctx, needs);
 	if (!ret)
 		ret = mr_cg_kpath(&ctx->run, ctx->root, ctx->kroot,
 				  sizeof(ctx->kroot));
