@@ -84,7 +84,12 @@ static void child_enter(const char *cg, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
-	if (mr_cg_enter(cg, getpid()))
+	/*
+	 * A task moves itself by writing "0" to cgroup.procs: one write,
+	 * where libcgroup's attach builds a struct cgroup first (the churn
+	 * benchmark's spawn step).
+	 */
+	if (mr_cg_write(cg, "cgroup.procs", "0"))
 		_exit(126);
 	interleave_nodes();
 }
