@@ -232,10 +232,20 @@ static int anon_rewriter(void *arg)
 	return 0;
 }
 
+/*
+ * How long a stress-ng holder runs: its --timeout counts its start and its
+ * page faults, and under single-threaded TCG it took up to 4.3 s to fault
+ * 64 of 128 MiB (nightly), so the run grows with the size, 1 s per 16 MiB.
+ */
+static long hold_seconds(const struct mr_ctx *ctx)
+{
+	return HOLD_SECONDS + ctx->p.anon_mb / 16;
+}
+
 static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 			const char *cg)
 {
-	char job[PATH_MAX], bytes[32], seconds[16];
+	char job[PATH_MAX], bytes[32], seconds[24];
 	/* --temp-path: the working folder may be read-only */
 	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", bytes,
 			 "--timeout", seconds, "--temp-path",
@@ -249,7 +259,7 @@ static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
 	if (ret)
 		return ret;
 	snprintf(bytes, sizeof(bytes), "%ldm", ctx->p.anon_mb);
-	snprintf(seconds, sizeof(seconds), "%ds", HOLD_SECONDS);
+	snprintf(seconds, sizeof(seconds), "%lds", hold_seconds(ctx));
 	return mr_spawn_exec(c, "stress-ng", cg, argv, NULL);
 }
 
@@ -389,7 +399,7 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 			MR_ASSERTION("race_workers", "%s failed (see above)",
 				     workers[i].name);
 	for (i = 0; i < nr_holders; i++)
-		if (mr_child_wait(&holders[i], (HOLD_SECONDS + 30) * 1000))
+		if (mr_child_wait(&holders[i], (hold_seconds(ctx) + 30) * 1000))
 			st.holder_failures++;
 	if (st.holder_failures)
 		MR_ASSERTION("load", "%d stress-ng run(s) failed",
