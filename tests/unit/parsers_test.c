@@ -546,7 +546,14 @@ static void test_known(const char *kdir)
 {
 	static const char id[] = "lru_gen_exit_memcg-nr_pages";
 	static const char * const others[] = { "dmesg.warn" };
-	char tmp[] = "/tmp/mr-known.XXXXXX", path[PATH_MAX], bad[PATH_MAX + 8];
+	static const struct {
+		const char *text, *what;
+	} malformed[] = {
+		{ "id\tWARNING: (unclosed\n", "a bad regular expression" },
+		{ "no tab here\n", "a line without ID<TAB>ERE" },
+	};
+	char tmp[] = "/tmp/mr-known.XXXXXX", path[PATH_MAX];
+	size_t len;
 	const char *hit;
 	size_t i;
 	int fd, n;
@@ -581,20 +588,15 @@ static void test_known(const char *kdir)
 	tap_ok(!mr_known_match("lru_gen_exit_memcg+0x11b/0x150"),
 	       "known issues: a Call Trace line mentioning the function is not the splat");
 
-	snprintf(bad, sizeof(bad), "%s", tmp);
-	fd = open(bad, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd >= 0) {
-		n = write(fd, "id\tWARNING: (unclosed\n", 23);
+	for (i = 0; i < ARRAY_SIZE(malformed); i++) {
+		fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		len = strlen(malformed[i].text);
+		n = write(fd, malformed[i].text, len);
 		close(fd);
-		tap_ok(n == 23 && mr_known_load(bad) == -EINVAL,
-		       "known issues: a bad regular expression is refused");
-	}
-	fd = open(bad, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd >= 0) {
-		n = write(fd, "no tab here\n", 12);
-		close(fd);
-		tap_ok(n == 12 && mr_known_load(bad) == -EINVAL,
-		       "known issues: a line without ID<TAB>ERE is refused");
+		tap_ok(n == (int)len && mr_known_load(tmp) == -EINVAL,
+		       "known issues: %s is refused", malformed[i].what);
 	}
 	tap_ok(mr_known_load(NULL) == 0 && !mr_known_match(
 		"WARNING: mm/vmscan.c:5814 at lru_gen_exit_memcg+0x11b/0x150, CPU#0: kworker/0:0/9"),
