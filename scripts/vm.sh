@@ -99,7 +99,7 @@ qemu_args() {
 pick_accel() {
 	local boot_id cache
 	[ "$accel" != auto ] && { echo "$accel"; return; }
-	[ -w /dev/kvm ] || { echo tcg; return; }
+	[ -w /dev/kvm ] || { echo tcg-auto; return; }
 	boot_id=$(cat /proc/sys/kernel/random/boot_id)
 	cache="$MR_CACHE/accel/$boot_id"
 	if [ ! -f "$cache" ]; then
@@ -109,18 +109,20 @@ pick_accel() {
 		if grep -q 'memcg_reparent-initramfs: probe ok' "$rundir/probe.log" 2>/dev/null; then
 			echo kvm >"$cache"
 		else
-			echo tcg >"$cache"
+			echo tcg-auto >"$cache"
 		fi
 	fi
-	cat "$cache"
+	# (a cache written before tcg-auto existed says "tcg")
+	sed 's/^tcg$/tcg-auto/' "$cache"
 }
 accel=$(pick_accel)
-# Multi-threaded TCG (a host thread per vCPU) unless the profile asks for
-# one thread: Debian's 7.2 oopses on an int3 left by static-key patching
-# when MGLRU is switched under load with thread=multi, never with
-# thread=single (README, "The VM").
+# Without KVM: one host thread for all vCPUs unless MR_VM_TCG=multi asks
+# for one per vCPU: Debian's 7.2 oopses on an int3 left by static-key
+# patching when MGLRU is switched with thread=multi, never seen with
+# thread=single (README, "The VM").  --accel tcg is multi-threaded.
 case $accel in
-tcg) accel=tcg,thread=${MR_VM_TCG:-multi} ;;
+tcg-auto) accel=tcg,thread=${MR_VM_TCG:-single} ;;
+tcg) accel=tcg,thread=multi ;;
 tcg-single) accel=tcg,thread=single ;;
 esac
 
@@ -139,7 +141,9 @@ deadline=$((start + timeout))
 shown=0
 progress() {
 	local n
-	n=$(wc -l <"$results/console.log" 2>/dev/null) || return 0
+	# QEMU creates the console file a moment after it starts.
+	[ -r "$results/console.log" ] || return 0
+	n=$(wc -l <"$results/console.log") || return 0
 	[ "$n" -gt "$shown" ] || return 0
 	sed -n "$((shown + 1)),${n}p" "$results/console.log" | tr -d '\r' |
 		grep -a '^run-tests\.sh: ' >&2 || true

@@ -14,7 +14,8 @@
  * For MR_RACE_SECONDS each iteration creates a child, writes a file in it
  * (fio), sometimes reads back an older file (fio, refaulting pages another
  * memcg had), runs stress-ng's vm stressor in it, moves that to the keeper
- * while it keeps rewriting its pages, and offlines the child.  MR_JOBS=0
+ * while it keeps rewriting its pages (HOLD_SECONDS more, then the test stops
+ * it), and offlines the child.  MR_JOBS=0
  * does the same with in-process C instead of fio and stress-ng.  In variant
  * "lrugen" each offline first gives parent and child different numbers of
  * generations (the seed's case): the child aged up to MAX_NR_GENS while the
@@ -29,7 +30,12 @@
 #include "mr_test.h"
 
 #define MAX_HOLDERS	32
-/* How long each stress-ng vm stressor runs, in seconds */
+/*
+ * How long each holder keeps rewriting its pages after its move to the
+ * keeper, in seconds.  The test stops the holders itself: a --timeout of
+ * stress-ng counts from its start, and under single-threaded TCG on the
+ * DEBUG_VM build a holder ran out of time while still faulting its memory.
+ */
 #define HOLD_SECONDS	3
 
 static const struct mr_needs needs = {
@@ -214,53 +220,84 @@ static int shape_gens(const char *kpath, bool grow)
 	return got;
 }
 
-/* MR_JOBS=0: what leaf-anon.job does, rewrite anon pages for a while. */
+/*
+ * A holder: stress-ng's vm stressor (or, MR_JOBS=0, anon_rewriter()) that
+ * rewrites its pages until the test stops it with SIGTERM, HOLD_SECONDS
+ * after its move to the keeper.  Exiting before that is a failure (an OOM
+ * kill, a crash); so is any exit status but 0 after SIGTERM.
+ */
+struct holder {
+	struct mr_child c;
+	long long moved_ms;
+};
+
+/* MR_JOBS=0: what leaf-anon.job does, rewrite anon pages until SIGTERM. */
 static int anon_rewriter(void *arg)
 {
 	const struct mr_ctx *ctx = arg;
 	size_t bytes = (size_t)ctx->p.anon_mb << 20, i;
-	long long end = mr_now_ms() + HOLD_SECONDS * 1000;
 	long page = mr_page_size();
 	char *p;
 
+	mr_worker_init(ctx, 0);
 	p = mr_anon_touch(bytes);
 	if (!p)
 		return 1;
-	while (mr_now_ms() < end)
-		for (i = 0; i < bytes; i += page)
+	while (!mr_stop)
+		for (i = 0; i < bytes && !mr_stop; i += page)
 			p[i]++;
 	return 0;
 }
 
-/*
- * How long a stress-ng holder runs: its --timeout counts its start and its
- * page faults, and under single-threaded TCG it took up to 4.3 s to fault
- * 64 of 128 MiB (nightly), so the run grows with the size, 1 s per 16 MiB.
- */
-static long hold_seconds(const struct mr_ctx *ctx)
-{
-	return HOLD_SECONDS + ctx->p.anon_mb / 16;
-}
-
-static int start_holder(struct mr_child *c, const struct mr_ctx *ctx,
+static int start_holder(struct holder *h, const struct mr_ctx *ctx,
 			const char *cg)
 {
-	char job[PATH_MAX], bytes[32], seconds[24];
-	/* --temp-path: the working folder may be read-only */
+	char job[PATH_MAX], bytes[32];
+	/* --timeout 0: runs until stopped; --temp-path: cwd may be read-only */
 	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", bytes,
-			 "--timeout", seconds, "--temp-path",
+			 "--timeout", "0", "--temp-path",
 			 (char *)ctx->files, NULL };
 	int ret;
 
+	h->moved_ms = 0;
 	if (!ctx->p.jobs)
-		return mr_spawn_fn(c, "anon rewriter", cg, anon_rewriter,
+		return mr_spawn_fn(&h->c, "anon rewriter", cg, anon_rewriter,
 				   (void *)ctx);
 	ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
 	if (ret)
 		return ret;
 	snprintf(bytes, sizeof(bytes), "%ldm", ctx->p.anon_mb);
-	snprintf(seconds, sizeof(seconds), "%lds", hold_seconds(ctx));
-	return mr_spawn_exec(c, "stress-ng", cg, argv, NULL);
+	return mr_spawn_exec(&h->c, "stress-ng", cg, argv, NULL);
+}
+
+/* SIGTERM and reap; returns whether it ended as asked (exit status 0). */
+static bool stop_holder(struct holder *h)
+{
+	if (mr_child_poll(&h->c) != -EBUSY) {
+		mr_msg("%s exited before it was stopped", h->c.name);
+		return false;
+	}
+	kill(h->c.pid, SIGTERM);
+	return !mr_child_wait(&h->c, MR_LOAD_MS);
+}
+
+/*
+ * Stops the holders moved at least HOLD_SECONDS ago (all of them with
+ * @all); returns how many failed.
+ */
+static int stop_holders(struct holder *holders, int *nr, bool all)
+{
+	long long now = mr_now_ms();
+	int i, failed = 0;
+
+	for (i = 0; i < *nr; i++) {
+		if (!all && now - holders[i].moved_ms < HOLD_SECONDS * 1000)
+			continue;
+		failed += !stop_holder(&holders[i]);
+		holders[i] = holders[--*nr];
+		i--;
+	}
+	return failed;
 }
 
 /* Stops early when the holder is gone: it will not fault anything. */
@@ -272,23 +309,6 @@ static bool anon_charged(const char *cg, struct mr_child *holder,
 	return *anon >= want || mr_child_poll(holder) != -EBUSY;
 }
 
-/* Reaps the holders that exited; returns how many failed. */
-static int reap_holders(struct mr_child *holders, int *nr)
-{
-	int i, ret, failed = 0;
-
-	for (i = 0; i < *nr; i++) {
-		ret = mr_child_poll(&holders[i]);
-		if (ret == -EBUSY)
-			continue;
-		if (ret)
-			failed++;
-		holders[i] = holders[--*nr];
-		i--;
-	}
-	return failed;
-}
-
 struct race_stats {
 	int offlines;
 	int mismatched;
@@ -298,7 +318,7 @@ struct race_stats {
 /* One create, load, offline cycle of child @i. */
 static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		  const char *keeper, int i, bool lrugen,
-		  struct mr_child *holders, int *nr_holders,
+		  struct holder *holders, int *nr_holders,
 		  struct race_stats *st)
 {
 	long long bytes = ctx->p.file_mb << 20, anon, waited;
@@ -306,7 +326,8 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
 	bool nested = rand() % 2, grow = i % 2, running;
 	int child_gens, parent_gens;
-	struct mr_child c, *h;
+	struct mr_child c;
+	struct holder *h;
 
 	MR_OK("cycle", mr_pathf(top, sizeof(top), "%s/c%d", ctx->root, i));
 	MR_OK("cycle", mr_pathf(leaf, sizeof(leaf), nested ? "%s/g" : "%s",
@@ -326,25 +347,26 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 			MR_FATAL("load", "reader in c%d failed", i);
 	}
 
+	/* the pool is full: the longest-moved holder goes early */
 	if (*nr_holders == MAX_HOLDERS) {
-		if (mr_child_wait(&holders[0], MR_LOAD_MS))
-			st->holder_failures++;
+		st->holder_failures += !stop_holder(&holders[0]);
 		holders[0] = holders[--*nr_holders];
 	}
 	h = &holders[(*nr_holders)++];
 	MR_OK("load", start_holder(h, ctx, leaf));
-	if (!mr_poll_until(anon_charged(leaf, h, (ctx->p.anon_mb << 20) / 2,
-					&anon),
-			   MR_LOAD_MS, &waited, "stress-ng to fault its memory") ||
-	    !h->pid) {
-		running = h->pid;
+	if (!mr_poll_until(anon_charged(leaf, &h->c,
+					(ctx->p.anon_mb << 20) / 2, &anon),
+			   MR_LOAD_MS, &waited, "the holder to fault its memory") ||
+	    !h->c.pid) {
+		running = h->c.pid;
 		/* kills it if need be, prints its output */
-		mr_child_wait(h, 0);
-		MR_FATAL("load", "c%d anon=%lld expected>=%ld (stress-ng %s)",
-			 i, anon, (ctx->p.anon_mb << 20) / 2,
-			 running ? "running" : "exited");
+		mr_child_wait(&h->c, 0);
+		MR_FATAL("load", "c%d anon=%lld expected>=%ld (%s %s, waited %lld ms)",
+			 i, anon, (ctx->p.anon_mb << 20) / 2, h->c.name,
+			 running ? "running" : "exited", waited);
 	}
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
+	h->moved_ms = mr_now_ms();
 	MR_OK("load", mr_syncfs(ctx));
 
 	if (lrugen) {
@@ -363,13 +385,14 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	if (nested)
 		MR_OK("offline", mr_cg_rmdir(top, MR_DYING_MS));
 	st->offlines += 1 + nested;
-	st->holder_failures += reap_holders(holders, nr_holders);
+	st->holder_failures += stop_holders(holders, nr_holders, false);
 }
 
 TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct mr_child holders[MAX_HOLDERS], workers[2];
+	struct holder holders[MAX_HOLDERS];
+	struct mr_child workers[2];
 	int i, nr_holders = 0, nr_workers = 0;
 	struct race_stats st = {};
 	char keeper[PATH_MAX];
@@ -398,11 +421,9 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 		if (mr_child_wait(&workers[i], MR_LOAD_MS))
 			MR_ASSERTION("race_workers", "%s failed (see above)",
 				     workers[i].name);
-	for (i = 0; i < nr_holders; i++)
-		if (mr_child_wait(&holders[i], (hold_seconds(ctx) + 30) * 1000))
-			st.holder_failures++;
+	st.holder_failures += stop_holders(holders, &nr_holders, true);
 	if (st.holder_failures)
-		MR_ASSERTION("load", "%d stress-ng run(s) failed",
+		MR_ASSERTION("load", "%d holder(s) failed (see above)",
 			     st.holder_failures);
 	mr_msg("%d memcgs offlined in %ld s%s", st.offlines,
 	       ctx->p.race_seconds, variant->lrugen ? "" : " (no lru_gen)");

@@ -21,9 +21,14 @@
  *			kernel)
  *   anon_moved		the task moved to the keeper before the rmdir; it
  *			rewrites every page (swap-in by write fault, which
- *			frees the swap slot).  Swap-in charges a record of an
- *			offline memcg to the faulting task's memcg (the
- *			keeper): the charge stays below t
+ *			frees the swap slot) and then faults in the rest of
+ *			its address space: memory.reclaim on the leaf also
+ *			took pages of its stack, heap and libc data, whose
+ *			records pin the leaf as well (measured: 3 such pages
+ *			kept t's swap.current at 12288 in one nightly run).
+ *			Swap-in charges a record of an offline memcg to the
+ *			faulting task's memcg (the keeper): the charge stays
+ *			below t
  *   shmem_swapin	the file is read back from t/reader
  *   shmem_delete	the file is deleted
  *
@@ -31,6 +36,8 @@
  *
  *   swap_out		the leaf had memory.swap.current >= 1/4 of its load
  *			(else the test proves nothing)
+ *   swap_in		(anon_moved) the task maps no swap any more
+ *			(smaps_rollup), or the cause was not removed
  *   dying_memcgs	after the cause is removed, nr_dying_descendants of t
  *			returns to its baseline within MR_DYING_MS
  *   swap_freed		t's memory.swap.current drops to 0 (a page counter,
@@ -122,6 +129,14 @@ static int hold_anon(void *arg)
 		return 0;
 	for (i = 0; i < l->bytes; i += page)
 		p[i]++;
+	/*
+	 * Populating a locked address space faults in every page the task
+	 * maps, swapped-out ones included (private writable ones by write
+	 * fault); unlocking leaves them resident and evictable.
+	 */
+	if (mlockall(MCL_CURRENT))
+		return 1;
+	munlockall();
 	mr_ready();
 	for (;;)
 		pause();
@@ -163,6 +178,7 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 	struct mr_file_job w = { .bytes = load.bytes };
 	long long bytes = load.bytes, tol = mr_stat_tolerance();
 	long long charged, swap, dying, dying_mem, waited, back;
+	long long task_swap = 0;
 	char leaf[PATH_MAX], keeper[PATH_MAX], reader[PATH_MAX];
 	char tmpfs[PATH_MAX], file[PATH_MAX];
 	struct mr_child holder, c;
@@ -238,6 +254,13 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 			mr_child_wait(&holder, 1000);
 			MR_FATAL("load", "the holder did not rewrite its pages");
 		}
+		/* smaps_rollup walks the page tables: exact, unlike VmSwap */
+		MR_OK("swap_in", mr_proc_kb(holder.pid, "smaps_rollup",
+					    "Swap:", &task_swap));
+		if (task_swap)
+			MR_FATAL("swap_in",
+				 "the moved task still maps %lld KiB of swap after faulting in its address space",
+				 task_swap);
 	} else if (cause == SHMEM_SWAPIN) {
 		MR_OK("swap_in", mr_spawn_fn(&c, "shmem reader", reader,
 					     mr_read_fn, &w));

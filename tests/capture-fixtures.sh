@@ -48,6 +48,8 @@ dump() {
 	cat "$root/memory.numa_stat" >"$out/memory.numa_stat.$1"
 }
 dump live
+# the "Key:  N kB" lines read by mr_proc_kb() (swap_pins)
+cat "/proc/$anon/smaps_rollup" >"$out/smaps_rollup"
 # offline leaf1 (its page cache stays), then wait a moment for RCU
 rmdir "$root/a/leaf1"
 sleep 2

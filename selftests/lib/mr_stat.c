@@ -69,6 +69,26 @@ int __mr_cg_value(const char *cg, const char *name, long long *val,
 	return 0;
 }
 
+int __mr_proc_kb(pid_t pid, const char *name, const char *key,
+		 long long *kb, const char *file, int line)
+{
+	char path[64], *buf;
+	ssize_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	len = mr_read_file(path, &buf);
+	if (len < 0) {
+		mr_err_at(file, line, len, "read %s", path);
+		return len;
+	}
+	ret = mr_buf_kb(buf, key, kb);
+	if (ret)
+		mr_err_at(file, line, ret, "%s: key '%s'", path, key);
+	free(buf);
+	return ret;
+}
+
 int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
 		      const char *file, int line)
 {

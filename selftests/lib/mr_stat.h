@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Exact-key readers of cgroup v2 "key value" files: memory.stat,
- * cgroup.stat, memory.events, and single-value files like memory.current.
+ * cgroup.stat, memory.events, and single-value files like memory.current;
+ * and the "Key:  N kB" lines of /proc/<pid> files.
  */
 #ifndef MR_STAT_H
 #define MR_STAT_H
+
+#include <sys/types.h>
 
 /**
  * struct mr_memstat - the LRU-related lines of one memory.stat
@@ -38,6 +41,8 @@ int __mr_cg_value(const char *cg, const char *name, long long *val,
 		  const char *file, int line);
 int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
 		      const char *file, int line);
+int __mr_proc_kb(pid_t pid, const char *name, const char *key,
+		 long long *kb, const char *file, int line);
 
 /**
  * mr_stat_key() - read one key of a "key value" file
@@ -107,6 +112,18 @@ int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
  */
 #define mr_cg_value(cg, name, val) \
 	__mr_cg_value(cg, name, val, __FILE__, __LINE__)
+
+/**
+ * mr_proc_kb() - read "Key:  N kB" of /proc/<pid>/<name>
+ * @pid: process
+ * @name: "smaps_rollup", "status"...
+ * @key: key with its colon (see mr_buf_kb())
+ * @kb: where to store N
+ *
+ * Return: 0 or a negative errno (reported with the caller's file:line).
+ */
+#define mr_proc_kb(pid, name, key, kb) \
+	__mr_proc_kb(pid, name, key, kb, __FILE__, __LINE__)
 
 /**
  * mr_memstat_read() - read the LRU-related lines of CG/memory.stat at once

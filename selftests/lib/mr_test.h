@@ -921,15 +921,6 @@ static inline bool mr_dying_at_base(const struct mr_ctx *ctx, long long *dying,
 	return *dying <= ctx->dying_base && *dying_mem <= ctx->dying_mem_base;
 }
 
-/**
- * mr_check_dying() - assertion dying_memcgs: the offlined memcgs are freed
- * @_metadata: harness metadata
- * @ctx: test context
- *
- * Polls the test root's cgroup.stat until nr_dying_descendants (and
- * nr_dying_subsys_memory where the kernel has it) are back at their values
- * from the start, for at most MR_DYING_MS.
- */
 /*
  * Besides pages, a removed memcg is kept by the swap records of its entries
  * (a swap-cache folio left unmapped keeps its entry, and the record the
@@ -960,6 +951,67 @@ static inline void mr_dying_clues(const struct mr_ctx *ctx)
 		       line);
 }
 
+/*
+ * At offline the kernel moves the inodes of the memcg's cgroup writeback to
+ * the parent's (cleanup_offline_cgwbs_workfn(), mm/backing-dev.c), but it
+ * skips a writeback that has dirty IO at that moment and retries only at
+ * the next memcg offline, anywhere; until then the writeback pins the memcg.
+ * On a busy machine the next offline comes soon; after a test's last rmdir
+ * nothing offlines, so the test does: one empty memcg beside t (not below
+ * it: t's nr_dying_descendants must not count it).
+ */
+static inline int mr_cgwb_cleanup_kick(const struct mr_ctx *ctx)
+{
+	char kick[PATH_MAX];
+	int ret;
+
+	ret = mr_pathf(kick, sizeof(kick), "%s/kick", ctx->run.path);
+	if (!ret)
+		ret = mr_cg_create(kick);
+	if (!ret)
+		ret = mr_cg_rmdir(kick, MR_DYING_MS);
+	return ret;
+}
+
+/*
+ * A removed memcg is still dying after MR_DYING_MS: find out what frees it,
+ * so that the report says where to look.  The assertion fails either way.
+ */
+static inline void mr_dying_diagnose(const struct mr_ctx *ctx)
+{
+	long long dying, dying_mem, waited, cur;
+	char val[32];
+
+	if (!mr_cgwb_cleanup_kick(ctx) &&
+	    mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem), 2000,
+			  &waited, "a freed memcg after one more offline")) {
+		mr_msg("diagnosis: freed by the writeback cleanup of one more offline: its cgroup writeback had dirty IO at the previous one although t was synced");
+		return;
+	}
+	if (!mr_cg_value(ctx->root, "memory.current", &cur)) {
+		snprintf(val, sizeof(val), "%lld", cur);
+		mr_cg_try_write(ctx->root, "memory.reclaim", val);
+	}
+	if (mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem), 2000,
+			  &waited, "a freed memcg after memory.reclaim of t")) {
+		mr_msg("diagnosis: freed by memory.reclaim of t (%lld bytes asked): reclaimable memory outside the LRU lists lru_gen shows pinned it",
+		       cur);
+		return;
+	}
+	mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t: no cause the suite knows, a leaked reference?",
+	       dying);
+}
+
+/**
+ * mr_check_dying() - assertion dying_memcgs: the offlined memcgs are freed
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * Offlines one empty memcg beside t (see mr_cgwb_cleanup_kick()), then polls
+ * the test root's cgroup.stat until nr_dying_descendants (and
+ * nr_dying_subsys_memory where the kernel has it) are back at their values
+ * from the start, for at most MR_DYING_MS.  Call it after syncfs.
+ */
 static inline void mr_check_dying(struct __test_metadata *_metadata,
 			   const struct mr_ctx *ctx)
 {
@@ -967,12 +1019,14 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 
 	if (ctx->dying_mem_base < 0)
 		mr_msg("cgroup.stat has no nr_dying_subsys_memory on this kernel");
+	MR_OK("dying_memcgs", mr_cgwb_cleanup_kick(ctx));
 	if (mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem),
 			  MR_DYING_MS, &waited,
 			  "nr_dying_descendants to return to its baseline"))
 		return;
 	mr_list_removed(ctx);
 	mr_dying_clues(ctx);
+	mr_dying_diagnose(ctx);
 	if (dying > ctx->dying_base)
 		MR_ASSERTION("dying_memcgs",
 			     "nr_dying_descendants=%lld expected<=%lld (waited %lld ms)",

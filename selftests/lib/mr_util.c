@@ -128,6 +128,29 @@ int mr_buf_key(const char *buf, const char *key, long long *val)
 	return -ENOENT;
 }
 
+int mr_buf_kb(const char *buf, const char *key, long long *kb)
+{
+	size_t klen = strlen(key);
+	const char *line = buf;
+	char *end;
+
+	while (line && *line) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			errno = 0;
+			*kb = strtoll(line + klen, &end, 10);
+			if (errno || end == line + klen || *kb < 0 ||
+			    strncmp(end, " kB", 3) ||
+			    (end[3] && end[3] != '\n'))
+				return -EINVAL;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -ENOENT;
+}
+
 int mr_pathf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;

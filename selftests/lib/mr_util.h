@@ -86,6 +86,17 @@ int mr_write_file(const char *path, const char *val);
 int mr_buf_key(const char *buf, const char *key, long long *val);
 
 /**
+ * mr_buf_kb() - look up "Key:    N kB" in a /proc text (status, smaps_rollup)
+ * @buf: NUL-terminated text
+ * @key: key with its colon ("Swap:"): "Swap:" does not match "SwapPss:"
+ * @kb: where to store N
+ *
+ * Return: 0, -ENOENT if the key is absent, -EINVAL if the line is not
+ * "KEY <blanks> N kB".
+ */
+int mr_buf_kb(const char *buf, const char *key, long long *kb);
+
+/**
  * mr_pathf() - format a path into a fixed buffer, refusing truncation
  * @buf: destination
  * @len: size of @buf

@@ -293,6 +293,40 @@ static void test_buf_key(void)
 	tap_ok(mr_buf_key(text, "bad", &v) == -EINVAL, "trailing junk");
 }
 
+static void test_buf_kb(void)
+{
+	const char *text = "Swap:  12 kB\nSwapPss:  4 kB\nRss: 8\nPss: x kB\n";
+	long long v = 0;
+
+	tap_ok(!mr_buf_kb(text, "Swap:", &v) && v == 12, "kb: Swap:");
+	tap_ok(!mr_buf_kb(text, "SwapPss:", &v) && v == 4,
+	       "kb: SwapPss:, not Swap:");
+	tap_ok(mr_buf_kb(text, "Pss:", &v) == -EINVAL, "kb: no number");
+	tap_ok(mr_buf_kb(text, "Rss:", &v) == -EINVAL, "kb: no unit");
+	tap_ok(mr_buf_kb(text, "Swap", &v) == -ENOENT, "kb: key without colon");
+}
+
+/* /proc/<pid>/smaps_rollup of a task holding anon (capture-fixtures.sh) */
+static void test_proc_kernel(const char *kdir)
+{
+	long long rss = -1, anon = -1, swap = -1;
+	char path[PATH_MAX], *text;
+	bool ok;
+
+	if (!fixture(kdir, "smaps_rollup", path, sizeof(path)) ||
+	    mr_read_file(path, &text) < 0) {
+		tap_skip("%s: no smaps_rollup", rel(kdir));
+		return;
+	}
+	ok = !mr_buf_kb(text, "Rss:", &rss) &&
+	     !mr_buf_kb(text, "Anonymous:", &anon) &&
+	     !mr_buf_kb(text, "Swap:", &swap);
+	tap_ok(ok && anon > 0 && rss >= anon && swap >= 0,
+	       "%s: Rss %lld >= Anonymous %lld > 0, Swap %lld kB",
+	       rel(path), rss, anon, swap);
+	free(text);
+}
+
 static void test_choices(void)
 {
 	/* /proc/swaps and THP's "enabled" as the kernel prints them */
@@ -489,7 +523,7 @@ static void test_logs_kernel(const char *kdir)
 }
 
 /*
- * Known issues: the match= line of configs/known-issues/*.known, loaded as
+ * Known issues: the match= line of configs/known-issues/<id>.known, loaded as
  * run-tests.sh writes it, must match the real splat the issue was filed for
  * (debug-7.2.13/dmesg.exit-memcg) and not the other real WARN (dmesg.warn,
  * try_to_inc_max_seq); malformed files are refused.  (dmesg.warn2, from the
@@ -624,6 +658,7 @@ int main(void)
 		fixtures = FIXTURES;
 
 	test_buf_key();
+	test_buf_kb();
 	test_choices();
 	test_lrugen_errors();
 	test_prefixes();
@@ -634,6 +669,7 @@ int main(void)
 		test_lrugen_kernel(k61, false);
 		test_stat_kernel(k61, false);
 		test_logs_kernel(k61);
+		test_proc_kernel(k61);
 	} else {
 		tap_skip("no 6.1 fixtures in %s", fixtures);
 	}
@@ -641,6 +677,7 @@ int main(void)
 		test_lrugen_kernel(k7, true);
 		test_stat_kernel(k7, true);
 		test_logs_kernel(k7);
+		test_proc_kernel(k7);
 	} else {
 		tap_skip("no 7.x fixtures in %s", fixtures);
 	}
