@@ -77,12 +77,6 @@ FIXTURE_TEARDOWN_PARENT(lru_switch)
 	mr_teardown(_metadata, &self->ctx);
 }
 
-/* Errnos that are answers, not failures, of memory.reclaim */
-static bool normal_answer(int ret)
-{
-	return !ret || ret == -EAGAIN || ret == -EINTR;
-}
-
 struct switcher {
 	const struct mr_ctx *ctx;
 	/* shared with the test process */
@@ -105,21 +99,6 @@ static int switcher(void *arg)
 			__atomic_add_fetch(sw->toggles, 1, __ATOMIC_RELAXED);
 		on = !on;
 		mr_sleep_ms(rand() % 51);
-	}
-	return bad ? 1 : 0;
-}
-
-static int reclaimer(void *arg)
-{
-	const struct mr_ctx *ctx = arg;
-	int ret, bad = 0;
-
-	mr_worker_init(ctx, 1);
-	while (!mr_stop) {
-		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
-		if (!normal_answer(ret) && bad++ < 5)
-			mr_err(ret, "memory.reclaim worker");
-		mr_sleep_ms(1 + rand() % 20);
 	}
 	return bad ? 1 : 0;
 }
@@ -205,7 +184,7 @@ TEST_F_TIMEOUT(lru_switch, offline, mr_race_timeout())
 	MR_OK("workers", mr_spawn_fn(&workers[0], "switcher", ctx->ctl,
 				     switcher, &sw));
 	MR_OK("workers", mr_spawn_fn(&workers[1], "reclaimer", ctx->ctl,
-				     reclaimer, ctx));
+				     mr_reclaimer, ctx));
 
 	deadline = mr_now_ms() + ctx->p.race_seconds * 1000;
 	for (i = 1; mr_now_ms() < deadline; i++)

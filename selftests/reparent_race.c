@@ -75,26 +75,11 @@ FIXTURE_TEARDOWN_PARENT(reparent_race)
 	mr_teardown(_metadata, &self->ctx);
 }
 
-/* Errnos that are answers, not failures, of the interfaces the workers use */
+/* Errnos that are answers, not failures, of the lru_gen commands */
 static bool normal_answer(int ret)
 {
 	return !ret || ret == -EAGAIN || ret == -EEXIST || ret == -EINVAL ||
 	       ret == -EINTR || ret == -ENOENT;
-}
-
-static int reclaimer(void *arg)
-{
-	const struct mr_ctx *ctx = arg;
-	int ret, bad = 0;
-
-	mr_worker_init(ctx, 1);
-	while (!mr_stop) {
-		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
-		if (!normal_answer(ret) && bad++ < 5)
-			mr_err(ret, "memory.reclaim worker");
-		mr_sleep_ms(1 + rand() % 20);
-	}
-	return bad ? 1 : 0;
 }
 
 static bool in_subtree(const struct mr_ctx *ctx, const char *path)
@@ -404,7 +389,7 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 	MR_OK("setup_tree", mr_cg_create(keeper));
 
 	MR_OK("workers", mr_spawn_fn(&workers[nr_workers++], "reclaimer",
-				     ctx->ctl, reclaimer, ctx));
+				     ctx->ctl, mr_reclaimer, ctx));
 	if (variant->lrugen)
 		MR_OK("workers", mr_spawn_fn(&workers[nr_workers++],
 					     "lru_gen worker", ctx->ctl,

@@ -390,6 +390,24 @@ static struct cgroup *cg_lib_group(const char *path)
 	return cg;
 }
 
+/* libcgroup set up and @path as its struct cgroup; errors reported */
+static int cg_lib_open(const char *path, struct cgroup **cg,
+		       const char *file, int line)
+{
+	int ret = cg_lib_init();
+
+	if (ret) {
+		mr_err_at(file, line, 0, "cgroup_init: %s", cgroup_strerror(ret));
+		return cg_lib_errno(ret);
+	}
+	*cg = cg_lib_group(path);
+	if (!*cg) {
+		mr_err_at(file, line, 0, "%s: not a cgroup2 path", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Whether the parent of @path lists "memory" in its cgroup.subtree_control */
 static bool parent_delegates_memory(const char *path)
 {
@@ -435,16 +453,9 @@ int __mr_cg_create(const char *path, const char *file, int line)
 		return ret;
 	}
 
-	ret = cg_lib_init();
-	if (ret) {
-		mr_err_at(file, line, 0, "cgroup_init: %s", cgroup_strerror(ret));
-		return cg_lib_errno(ret);
-	}
-	cg = cg_lib_group(path);
-	if (!cg) {
-		mr_err_at(file, line, 0, "%s: not a cgroup2 path", path);
-		return -EINVAL;
-	}
+	ret = cg_lib_open(path, &cg, file, line);
+	if (ret)
+		return ret;
 	ret = cgroup_create_cgroup(cg, 1);
 	cgroup_free(&cg);
 	if (ret) {
@@ -460,16 +471,9 @@ int __mr_cg_enter(const char *path, pid_t pid, const char *file, int line)
 	struct cgroup *cg;
 	int ret;
 
-	ret = cg_lib_init();
-	if (ret) {
-		mr_err_at(file, line, 0, "cgroup_init: %s", cgroup_strerror(ret));
-		return cg_lib_errno(ret);
-	}
-	cg = cg_lib_group(path);
-	if (!cg) {
-		mr_err_at(file, line, 0, "%s: not a cgroup2 path", path);
-		return -EINVAL;
-	}
+	ret = cg_lib_open(path, &cg, file, line);
+	if (ret)
+		return ret;
 	ret = cgroup_attach_task_pid(cg, pid);
 	cgroup_free(&cg);
 	if (ret) {

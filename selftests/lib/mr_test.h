@@ -338,6 +338,32 @@ static inline void mr_worker_init(const struct mr_ctx *ctx, unsigned int salt)
 	srand(ctx->p.seed + salt);
 }
 
+/* Errnos that are answers, not failures, of memory.reclaim */
+static inline bool mr_reclaim_answer(int ret)
+{
+	return !ret || ret == -EAGAIN || ret == -EINTR;
+}
+
+/*
+ * Worker of the churn tests: memory.reclaim of 2 MiB on t every 1-20 ms
+ * until SIGTERM; fails on an errno that is no answer (the first five are
+ * printed).
+ */
+static inline int mr_reclaimer(void *arg)
+{
+	const struct mr_ctx *ctx = arg;
+	int ret, bad = 0;
+
+	mr_worker_init(ctx, 1);
+	while (!mr_stop) {
+		ret = mr_cg_try_write(ctx->root, "memory.reclaim", "2M");
+		if (!mr_reclaim_answer(ret) && bad++ < 5)
+			mr_err(ret, "memory.reclaim worker");
+		mr_sleep_ms(1 + rand() % 20);
+	}
+	return bad ? 1 : 0;
+}
+
 static inline bool mr_env_long(const char *name, long def, long min, long max,
 			long *val)
 {

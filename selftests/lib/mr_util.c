@@ -105,50 +105,52 @@ int mr_write_file(const char *path, const char *val)
 	return ret;
 }
 
-int mr_buf_key(const char *buf, const char *key, long long *val)
+/*
+ * The text after @key where a line of @buf starts with @key followed by a
+ * space, or NULL.
+ */
+static const char *line_value(const char *buf, const char *key)
 {
 	size_t klen = strlen(key);
 	const char *line = buf;
-	char *end;
 
 	while (line && *line) {
-		if (!strncmp(line, key, klen) && line[klen] == ' ' &&
-		    line[klen + 1] != ' ') {
-			errno = 0;
-			*val = strtoll(line + klen + 1, &end, 10);
-			if (errno || end == line + klen + 1 ||
-			    (*end && *end != '\n'))
-				return -EINVAL;
-			return 0;
-		}
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return line + klen;
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int mr_buf_key(const char *buf, const char *key, long long *val)
+{
+	const char *v = line_value(buf, key);
+	char *end;
+
+	if (!v || v[1] == ' ')
+		return -ENOENT;
+	errno = 0;
+	*val = strtoll(v + 1, &end, 10);
+	if (errno || end == v + 1 || (*end && *end != '\n'))
+		return -EINVAL;
+	return 0;
 }
 
 int mr_buf_kb(const char *buf, const char *key, long long *kb)
 {
-	size_t klen = strlen(key);
-	const char *line = buf;
+	const char *v = line_value(buf, key);
 	char *end;
 
-	while (line && *line) {
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			errno = 0;
-			*kb = strtoll(line + klen, &end, 10);
-			if (errno || end == line + klen || *kb < 0 ||
-			    strncmp(end, " kB", 3) ||
-			    (end[3] && end[3] != '\n'))
-				return -EINVAL;
-			return 0;
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -ENOENT;
+	if (!v)
+		return -ENOENT;
+	errno = 0;
+	*kb = strtoll(v, &end, 10);
+	if (errno || end == v || *kb < 0 || strncmp(end, " kB", 3) ||
+	    (end[3] && end[3] != '\n'))
+		return -EINVAL;
+	return 0;
 }
 
 int mr_pathf(char *buf, size_t len, const char *fmt, ...)
