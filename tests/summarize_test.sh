@@ -51,3 +51,15 @@ done
 n=$(grep -c '^not ok 1 selftests: memcg_reparent: lru_switch # crashed: .*Kernel panic' "$tmp/c/ktap.log")
 [ "$n" = 1 ] || { echo "not ok: KTAP result line for lru_switch written $n times"; exit 1; }
 echo "ok: KTAP completed once"
+
+# the duration a test prints at its teardown (mr_teardown()) becomes the
+# case's duration_ms; a case without one gets none
+row=$(printf '%s\n' '# selftests: memcg_reparent: dying_file' \
+	'  #  RUN           dying_file.tree.offline ...' \
+	'  # duration_ms=1834' '  ok 1 dying_file.tree.offline' \
+	'  #  RUN           dying_file.chain8.offline ...' \
+	'  ok 2 dying_file.chain8.offline' |
+	awk -f "$top/scripts/ktap-cases.awk" | cut -f 2,6 | tr '\t\n' ':,')
+[ "$row" = "dying_file.tree.offline:1834,dying_file.chain8.offline:," ] ||
+	{ echo "not ok: durations '$row'"; exit 1; }
+echo "ok: duration_ms of each case"

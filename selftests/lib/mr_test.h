@@ -149,6 +149,7 @@ struct mr_params {
  * @dying_base: nr_dying_descendants of @root at the start
  * @dying_mem_base: nr_dying_subsys_memory of @root at the start, -1 if the
  *		    kernel has no such key
+ * @start_ms: mr_now_ms() when the setup began
  */
 struct mr_ctx {
 	struct mr_cg_run run;
@@ -164,6 +165,7 @@ struct mr_ctx {
 	bool mglru;
 	long long dying_base;
 	long long dying_mem_base;
+	long long start_ms;
 };
 
 /*
@@ -727,6 +729,7 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	int ret;
 
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->start_ms = mr_now_ms();
 	mr_test_name(_metadata, ctx->name, sizeof(ctx->name));
 	/* a previous test of this program may have been killed by a timeout */
 	if (mr_lru_gen_restore())
@@ -883,6 +886,8 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	else if (ret > 0)
 		MR_ASSERTION("kernel_clean", "%d problem(s) expected==0 (listed above)",
 			     ret);
+	/* setup to teardown; summary.json's duration_ms (ktap-cases.awk) */
+	mr_msg("duration_ms=%lld", mr_now_ms() - ctx->start_ms);
 }
 
 /**
