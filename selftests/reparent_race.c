@@ -12,11 +12,13 @@
  *				random memcgs of t's subtree (debugfs lru_gen)
  *
  * For MR_RACE_SECONDS each iteration creates a child, writes a file in it
- * (fio), sometimes reads back an older file (fio, refaulting pages another
- * memcg had), runs stress-ng's vm stressor in it, moves that to the keeper
- * while it keeps rewriting its pages (HOLD_SECONDS more, then the test stops
- * it), and offlines the child.  MR_JOBS=0
- * does the same with in-process C instead of fio and stress-ng.  In variant
+ * (fio: in order, at random or through a mapping), sometimes reads back an
+ * older file (fio, refaulting pages another memcg had), runs a stress-ng
+ * holder in it (vm, mmap of a file, POSIX shm or pagemove), moves that to
+ * the keeper while it goes on (HOLD_SECONDS more, then the test stops it),
+ * and offlines the child.  The mix comes from the seed and is logged.
+ * MR_JOBS=0 does the same with in-process C (one writer, one reader, an anon
+ * rewriter) instead of fio and stress-ng.  In variant
  * "lrugen" each offline first gives parent and child different numbers of
  * generations (the seed's case): the child aged up to MAX_NR_GENS while the
  * parent is evicted down to MIN_NR_GENS, and the reverse on the next one.
@@ -216,6 +218,37 @@ struct holder {
 	long long moved_ms;
 };
 
+/*
+ * MR_JOBS=1: every cycle picks its page cache writer, reader and holder
+ * from these job files (workloads/) by the seeded sequence, so that --seed
+ * repeats the mix.  Writers fill the whole file (sequential, random, through
+ * a shared mapping); readers read it in order or at random.
+ */
+static const char *const writer_jobs[] = {
+	"leaf-file-write.fio", "leaf-file-randwrite.fio", "leaf-file-mmap.fio",
+};
+
+static const char *const reader_jobs[] = {
+	"file-read.fio", "file-randread.fio",
+};
+
+/*
+ * Holders: the stress-ng option that sizes each job; @keeps: it keeps its
+ * memory mapped (vm-keep), so at least half of it must be charged to the
+ * leaf as anon before the move; the others allocate and free in a loop,
+ * and the leaf's memory.peak must reach a quarter of the size.
+ */
+static const struct holder_job {
+	const char *job;
+	const char *size_opt;
+	bool keeps;
+} holder_jobs[] = {
+	{ "leaf-anon.job", "--vm-bytes", true },
+	{ "leaf-mmap-file.job", "--mmap-bytes", false },
+	{ "leaf-shm.job", "--shm-bytes", false },
+	{ "leaf-pagemove.job", "--pagemove-bytes", false },
+};
+
 /* MR_JOBS=0: what leaf-anon.job does, rewrite anon pages until SIGTERM. */
 static int anon_rewriter(void *arg)
 {
@@ -235,12 +268,12 @@ static int anon_rewriter(void *arg)
 }
 
 static int start_holder(struct holder *h, const struct mr_ctx *ctx,
-			const char *cg)
+			const struct holder_job *hj, const char *cg)
 {
 	char job[PATH_MAX], bytes[32];
 	/* --timeout 0: runs until stopped; --temp-path: cwd may be read-only */
-	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", bytes,
-			 "--timeout", "0", "--temp-path",
+	char *argv[] = { "stress-ng", "--job", job, (char *)hj->size_opt,
+			 bytes, "--timeout", "0", "--temp-path",
 			 (char *)ctx->files, NULL };
 	int ret;
 
@@ -248,11 +281,11 @@ static int start_holder(struct holder *h, const struct mr_ctx *ctx,
 	if (!ctx->p.jobs)
 		return mr_spawn_fn(&h->c, "anon rewriter", cg, anon_rewriter,
 				   (void *)ctx);
-	ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
+	ret = mr_job(ctx, hj->job, job, sizeof(job));
 	if (ret)
 		return ret;
 	snprintf(bytes, sizeof(bytes), "%ldm", ctx->p.anon_mb);
-	return mr_spawn_exec(&h->c, "stress-ng", cg, argv, NULL);
+	return mr_spawn_exec(&h->c, hj->job, cg, argv, NULL);
 }
 
 /* SIGTERM and reap; returns whether it ended as asked (exit status 0). */
@@ -285,19 +318,27 @@ static int stop_holders(struct holder *holders, int *nr, bool all)
 	return failed;
 }
 
-/* Stops early when the holder is gone: it will not fault anything. */
-static bool anon_charged(const char *cg, struct mr_child *holder,
-			 long long want, long long *anon)
+/*
+ * Whether the holder's load reached the leaf (see struct holder_job); stops
+ * early when the holder is gone: it will not charge anything.
+ */
+static bool holder_loaded(const char *cg, struct mr_child *holder,
+			  bool keeps, long long want, long long *got)
 {
-	if (mr_memory_stat(cg, "anon", anon))
+	if (keeps ? mr_memory_stat(cg, "anon", got) :
+		    mr_cg_value(cg, "memory.peak", got))
 		return false;
-	return *anon >= want || mr_child_poll(holder) != -EBUSY;
+	return *got >= want || mr_child_poll(holder) != -EBUSY;
 }
 
 struct race_stats {
 	int offlines;
 	int mismatched;
 	int holder_failures;
+	/* how often each job file ran */
+	int writers[ARRAY_SIZE(writer_jobs)];
+	int readers[ARRAY_SIZE(reader_jobs)];
+	int holders[ARRAY_SIZE(holder_jobs)];
 };
 
 /* One create, load, offline cycle of child @i. */
@@ -306,7 +347,9 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		  struct holder *holders, int *nr_holders,
 		  struct race_stats *st)
 {
-	long long bytes = ctx->p.file_mb << 20, anon, waited;
+	long long bytes = ctx->p.file_mb << 20, want, got, waited;
+	const struct holder_job *hj;
+	size_t w, r;
 	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
 	bool nested = rand() % 2, grow = i % 2, running;
@@ -321,15 +364,30 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 
 	snprintf(name, sizeof(name), "c%d.dat", i);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
-	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes));
+	w = rand() % ARRAY_SIZE(writer_jobs);
+	if (ctx->p.jobs) {
+		MR_OK("load", mr_start_fio(&c, ctx, writer_jobs[w], leaf, file,
+					   bytes));
+		st->writers[w]++;
+	} else {
+		MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes));
+	}
 	if (mr_child_wait(&c, MR_LOAD_MS))
-		MR_FATAL("load", "writer of c%d failed", i);
+		MR_FATAL("load", "writer %s of c%d failed", c.name, i);
 	if (i > 1 && rand() % 2) {
 		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
 					ctx->files, 1 + rand() % (i - 1)));
-		MR_OK("load", mr_start_reader(&c, ctx, leaf, file, bytes));
+		r = rand() % ARRAY_SIZE(reader_jobs);
+		if (ctx->p.jobs) {
+			MR_OK("load", mr_start_fio(&c, ctx, reader_jobs[r],
+						   leaf, file, bytes));
+			st->readers[r]++;
+		} else {
+			MR_OK("load", mr_start_reader(&c, ctx, leaf, file,
+						      bytes));
+		}
 		if (mr_child_wait(&c, MR_LOAD_MS))
-			MR_FATAL("load", "reader in c%d failed", i);
+			MR_FATAL("load", "reader %s in c%d failed", c.name, i);
 	}
 
 	/* the pool is full: the longest-moved holder goes early */
@@ -338,18 +396,20 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		holders[0] = holders[--*nr_holders];
 	}
 	h = &holders[(*nr_holders)++];
-	MR_OK("load", start_holder(h, ctx, leaf));
-	if (!mr_poll_until(anon_charged(leaf, &h->c,
-					(ctx->p.anon_mb << 20) / 2, &anon),
-			   MR_LOAD_MS, &waited, "the holder to fault its memory") ||
+	hj = &holder_jobs[ctx->p.jobs ? rand() % ARRAY_SIZE(holder_jobs) : 0];
+	want = (ctx->p.anon_mb << 20) / (hj->keeps ? 2 : 4);
+	MR_OK("load", start_holder(h, ctx, hj, leaf));
+	if (!mr_poll_until(holder_loaded(leaf, &h->c, hj->keeps, want, &got),
+			   MR_LOAD_MS, &waited, "the holder to charge its memory") ||
 	    !h->c.pid) {
 		running = h->c.pid;
 		/* kills it if need be, prints its output */
 		mr_child_wait(&h->c, 0);
-		MR_FATAL("load", "c%d anon=%lld expected>=%ld (%s %s, waited %lld ms)",
-			 i, anon, (ctx->p.anon_mb << 20) / 2, h->c.name,
-			 running ? "running" : "exited", waited);
+		MR_FATAL("load", "c%d %s=%lld expected>=%lld (%s %s, waited %lld ms)",
+			 i, hj->keeps ? "anon" : "memory.peak", got, want,
+			 h->c.name, running ? "running" : "exited", waited);
 	}
+	st->holders[hj - holder_jobs] += ctx->p.jobs;
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
 	h->moved_ms = mr_now_ms();
 	MR_OK("load", mr_syncfs(ctx));
@@ -371,6 +431,19 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		MR_OK("offline", mr_cg_rmdir(top, MR_DYING_MS));
 	st->offlines += 1 + nested;
 	st->holder_failures += stop_holders(holders, nr_holders, false);
+}
+
+/* One line per kind of load: how often each job file ran. */
+static void print_mix(const char *what, const char *const *jobs,
+		      const int *runs, size_t n)
+{
+	char line[512];
+	size_t i, len = 0;
+
+	for (i = 0; i < n && len < sizeof(line); i++)
+		len += snprintf(line + len, sizeof(line) - len, " %s %d",
+				jobs[i], runs[i]);
+	mr_msg("%s:%s", what, line);
 }
 
 TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
@@ -415,6 +488,18 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 	if (variant->lrugen)
 		mr_msg("%d leaf offlines with parent and child generations differing",
 		       st.mismatched);
+	if (ctx->p.jobs) {
+		const char *holders_names[ARRAY_SIZE(holder_jobs)];
+
+		for (i = 0; i < (int)ARRAY_SIZE(holder_jobs); i++)
+			holders_names[i] = holder_jobs[i].job;
+		print_mix("writers", writer_jobs, st.writers,
+			  ARRAY_SIZE(writer_jobs));
+		print_mix("readers", reader_jobs, st.readers,
+			  ARRAY_SIZE(reader_jobs));
+		print_mix("holders", holders_names, st.holders,
+			  ARRAY_SIZE(holder_jobs));
+	}
 
 	MR_OK("load", mr_syncfs(ctx));
 	mr_check_dying(_metadata, ctx);
