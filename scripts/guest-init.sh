@@ -26,6 +26,10 @@ power_off() {
 trap power_off EXIT
 
 mount -t debugfs debugfs /sys/kernel/debug
+# POSIX shared memory (shm_open, stress-ng's shm stressor) lives in /dev/shm,
+# which devtmpfs does not provide
+mkdir -p /dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 # the whole guest is ours: the memory controller for every subtree
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control
