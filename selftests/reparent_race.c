@@ -319,14 +319,64 @@ static int stop_holders(struct holder *holders, int *nr, bool all)
 }
 
 /*
+ * The growth of a cgroup's memory since a point in time: memory.peak read
+ * through a descriptor on which it was reset (a write resets the peak seen
+ * through that descriptor, 6.12+), minus memory.current at the reset.  A
+ * kernel whose memory.peak is read-only gives the peak since creation: the
+ * leaf's page cache then counts too.
+ */
+struct growth {
+	int fd;
+	long long base;
+};
+
+static int growth_start(const char *cg, struct growth *g)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = mr_pathf(path, sizeof(path), "%s/memory.peak", cg);
+	if (ret)
+		return ret;
+	g->base = 0;
+	g->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (g->fd >= 0) {
+		if (write(g->fd, "reset\n", 6) == 6 &&
+		    !mr_cg_value(cg, "memory.current", &g->base))
+			return 0;
+		close(g->fd);
+		g->base = 0;
+	}
+	g->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (g->fd < 0) {
+		mr_err(-errno, "open %s", path);
+		return -errno;
+	}
+	return 0;
+}
+
+static bool growth_read(const struct growth *g, long long *bytes)
+{
+	char buf[32];
+	ssize_t n;
+
+	n = pread(g->fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	*bytes = strtoll(buf, NULL, 10) - g->base;
+	return true;
+}
+
+/*
  * Whether the holder's load reached the leaf (see struct holder_job); stops
  * early when the holder is gone: it will not charge anything.
  */
 static bool holder_loaded(const char *cg, struct mr_child *holder,
-			  bool keeps, long long want, long long *got)
+			  const struct growth *g, long long want,
+			  long long *got)
 {
-	if (keeps ? mr_memory_stat(cg, "anon", got) :
-		    mr_cg_value(cg, "memory.peak", got))
+	if (g ? !growth_read(g, got) : mr_memory_stat(cg, "anon", got))
 		return false;
 	return *got >= want || mr_child_poll(holder) != -EBUSY;
 }
@@ -349,6 +399,8 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 {
 	long long bytes = ctx->p.file_mb << 20, want, got, waited;
 	const struct holder_job *hj;
+	struct growth g;
+	bool loaded;
 	size_t w, r;
 	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
@@ -398,16 +450,23 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	h = &holders[(*nr_holders)++];
 	hj = &holder_jobs[ctx->p.jobs ? rand() % ARRAY_SIZE(holder_jobs) : 0];
 	want = (ctx->p.anon_mb << 20) / (hj->keeps ? 2 : 4);
+	if (!hj->keeps)
+		MR_OK("load", growth_start(leaf, &g));
 	MR_OK("load", start_holder(h, ctx, hj, leaf));
-	if (!mr_poll_until(holder_loaded(leaf, &h->c, hj->keeps, want, &got),
-			   MR_LOAD_MS, &waited, "the holder to charge its memory") ||
-	    !h->c.pid) {
+	loaded = mr_poll_until(holder_loaded(leaf, &h->c,
+					     hj->keeps ? NULL : &g, want, &got),
+			       MR_LOAD_MS, &waited,
+			       "the holder to charge its memory");
+	if (!hj->keeps)
+		close(g.fd);
+	if (!loaded || !h->c.pid) {
 		running = h->c.pid;
 		/* kills it if need be, prints its output */
 		mr_child_wait(&h->c, 0);
 		MR_FATAL("load", "c%d %s=%lld expected>=%lld (%s %s, waited %lld ms)",
-			 i, hj->keeps ? "anon" : "memory.peak", got, want,
-			 h->c.name, running ? "running" : "exited", waited);
+			 i, hj->keeps ? "anon" : "memory.peak growth", got,
+			 want, h->c.name, running ? "running" : "exited",
+			 waited);
 	}
 	st->holders[hj - holder_jobs] += ctx->p.jobs;
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));

@@ -78,8 +78,11 @@ static void interleave_nodes(void)
 		syscall(SYS_set_mempolicy, MPOL_INTERLEAVE, mask, max + 2);
 }
 
-/* In the child: die with the parent, join @cg, spread over the nodes. */
-static void child_enter(const char *cg, pid_t parent)
+/*
+ * In the child: die with the parent, join @cg, tell the parent through
+ * @joined (closed here), spread over the nodes.
+ */
+static void child_enter(const char *cg, pid_t parent, int joined)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -91,7 +94,27 @@ static void child_enter(const char *cg, pid_t parent)
 	 */
 	if (mr_cg_write(cg, "cgroup.procs", "0"))
 		_exit(126);
+	if (write(joined, "j", 1) != 1)
+		_exit(125);
+	close(joined);
 	interleave_nodes();
+}
+
+/*
+ * In the parent: wait until the child is in its cgroup (or died trying:
+ * EOF), so that whoever reads cgroup.procs next sees it.  Without this a
+ * move of the cgroup's tasks right after the spawn could miss the child,
+ * which then joined the cgroup after the move (measured: an rmdir failed
+ * with EBUSY in reparent_race).
+ */
+static void wait_joined(int joined[2])
+{
+	char b;
+
+	close(joined[1]);
+	while (read(joined[0], &b, 1) < 0 && errno == EINTR)
+		;
+	close(joined[0]);
 }
 
 /*
@@ -113,14 +136,22 @@ static void close_others(int a, int b)
 int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 		int (*fn)(void *arg), void *arg)
 {
-	int ready[2], hold[2], ret;
+	int ready[2], hold[2], joined[2], ret;
 	pid_t parent = getpid();
 
 	child_init(c, name);
-	if (pipe2(ready, O_CLOEXEC))
+	if (pipe2(joined, O_CLOEXEC))
 		return -errno;
+	if (pipe2(ready, O_CLOEXEC)) {
+		ret = -errno;
+		close(joined[0]);
+		close(joined[1]);
+		return ret;
+	}
 	if (pipe2(hold, O_CLOEXEC)) {
 		ret = -errno;
+		close(joined[0]);
+		close(joined[1]);
 		close(ready[0]);
 		close(ready[1]);
 		return ret;
@@ -130,6 +161,8 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 	c->pid = fork();
 	if (c->pid < 0) {
 		ret = -errno;
+		close(joined[0]);
+		close(joined[1]);
 		close(ready[0]);
 		close(ready[1]);
 		close(hold[0]);
@@ -138,12 +171,13 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 		return ret;
 	}
 	if (!c->pid) {
+		close(joined[0]);
 		close(ready[0]);
 		close(hold[1]);
 		child_ready_fd = ready[1];
 		child_hold_fd = hold[0];
+		child_enter(cg, parent, joined[1]);
 		close_others(ready[1], hold[0]);
-		child_enter(cg, parent);
 		ret = fn(arg);
 		fflush(stdout);
 		_exit(ret);
@@ -152,6 +186,7 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 	close(hold[0]);
 	c->ready = ready[0];
 	c->hold = hold[1];
+	wait_joined(joined);
 	return 0;
 }
 
@@ -159,23 +194,32 @@ int mr_spawn_exec(struct mr_child *c, const char *name, const char *cg,
 		  char *const argv[], char *const env[])
 {
 	pid_t parent = getpid();
-	int out[2], ret, i;
+	int out[2], joined[2], ret, i;
 
 	child_init(c, name);
-	if (pipe2(out, O_CLOEXEC))
+	if (pipe2(joined, O_CLOEXEC))
 		return -errno;
+	if (pipe2(out, O_CLOEXEC)) {
+		ret = -errno;
+		close(joined[0]);
+		close(joined[1]);
+		return ret;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	c->pid = fork();
 	if (c->pid < 0) {
 		ret = -errno;
+		close(joined[0]);
+		close(joined[1]);
 		close(out[0]);
 		close(out[1]);
 		c->pid = 0;
 		return ret;
 	}
 	if (!c->pid) {
-		child_enter(cg, parent);
+		close(joined[0]);
+		child_enter(cg, parent, joined[1]);
 		for (i = 0; env && env[i]; i++)
 			putenv(env[i]);
 		if (dup2(out[1], STDOUT_FILENO) < 0 ||
@@ -187,6 +231,7 @@ int mr_spawn_exec(struct mr_child *c, const char *name, const char *cg,
 	}
 	close(out[1]);
 	c->out = out[0];
+	wait_joined(joined);
 	return 0;
 }
 

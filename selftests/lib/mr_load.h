@@ -43,7 +43,8 @@ struct mr_child {
  * @fn: function run in the child; its return value is the exit status
  * @arg: argument of @fn
  *
- * The child dies with SIGKILL if the test process dies.
+ * The child dies with SIGKILL if the test process dies.  Returns once the
+ * child is in @cg (or died before it got there).
  *
  * Return: 0 or a negative errno.
  */
@@ -58,6 +59,8 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
  * @argv: program and arguments (searched in $PATH)
  * @env: NULL-terminated "NAME=VALUE" strings added to the environment (fio
  *	 job files expand ${NAME}), or NULL
+ *
+ * Returns once the child is in @cg (or died before it got there).
  *
  * Return: 0 or a negative errno.
  */
