@@ -33,6 +33,12 @@
 
 #define MAX_HOLDERS	32
 /*
+ * The files of the last KEEP_FILES cycles stay for readers; older ones are
+ * deleted (truncating page cache that was reparented to t), so that hours
+ * of soak fit on the scratch disk.
+ */
+#define KEEP_FILES	32
+/*
  * How long each holder keeps rewriting its pages after its move to the
  * keeper, in seconds.  The test stops the holders itself: a --timeout of
  * stress-ng counts from its start, and under single-threaded TCG on the
@@ -402,6 +408,7 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	struct growth g;
 	bool loaded;
 	size_t w, r;
+	int old;
 	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
 	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
 	bool nested = rand() % 2, grow = i % 2, running;
@@ -426,9 +433,17 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	}
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_FATAL("load", "writer %s of c%d failed", c.name, i);
-	if (i > 1 && rand() % 2) {
+	if (i > KEEP_FILES) {
 		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
-					ctx->files, 1 + rand() % (i - 1)));
+					ctx->files, i - KEEP_FILES));
+		if (unlink(file))
+			MR_FATAL("cycle", "unlink %s: %s", file, strerror(errno));
+	}
+	if (i > 1 && rand() % 2) {
+		old = i - 1 - rand() % (i - 1 < KEEP_FILES - 1 ? i - 1 :
+							KEEP_FILES - 1);
+		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
+					ctx->files, old));
 		r = rand() % ARRAY_SIZE(reader_jobs);
 		if (ctx->p.jobs) {
 			MR_OK("load", mr_start_fio(&c, ctx, reader_jobs[r],
