@@ -403,7 +403,7 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		  struct holder *holders, int *nr_holders,
 		  struct race_stats *st)
 {
-	long long bytes = ctx->p.file_mb << 20, want, got, waited;
+	long long bytes = ctx->p.file_mb << 20, want, got = -1, waited;
 	const struct holder_job *hj;
 	struct growth g;
 	bool loaded;
