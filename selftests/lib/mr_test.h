@@ -150,6 +150,8 @@ struct mr_params {
  * @dying_mem_base: nr_dying_subsys_memory of @root at the start, -1 if the
  *		    kernel has no such key
  * @start_ms: mr_now_ms() when the setup began
+ * @dying_failed: the dying check failed: diagnose at the teardown
+ * @dying_held: pages lru_gen showed in the removed memcgs then, -1 unknown
  */
 struct mr_ctx {
 	struct mr_cg_run run;
@@ -166,6 +168,8 @@ struct mr_ctx {
 	long long dying_base;
 	long long dying_mem_base;
 	long long start_ms;
+	bool dying_failed;
+	long long dying_held;
 };
 
 /*
@@ -854,6 +858,9 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
  * limit), and on any kernel badness or new bad taint in the test's window,
  * including what the removal of the subtree (more reparenting) triggers.
  */
+static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
+					      long long held);
+
 static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx *ctx)
 {
 	char end[300];
@@ -864,6 +871,8 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 		return;
 	if (!mr_memory_events(ctx->root, "oom_kill", &oom) && oom > 0)
 		MR_ASSERTION("no_oom_kill", "oom_kill=%lld expected==0", oom);
+	if (ctx->dying_failed)
+		mr_dying_reclaim_diagnosis(ctx, ctx->dying_held);
 	ret = mr_cg_run_destroy(&ctx->run);
 	if (ret)
 		MR_ASSERTION("cleanup", "remove %s: %s", ctx->run.path,
@@ -1011,32 +1020,54 @@ static inline int mr_cgwb_cleanup_kick(const struct mr_ctx *ctx)
 }
 
 /*
- * A removed memcg is still dying after MR_DYING_MS: find out what frees it,
- * so that the report says where to look.  The assertion fails either way.
+ * A removed memcg is still dying after MR_DYING_MS.  First, non-destructive:
+ * did its writeback cleanup only need one more offline?  (Returns true if
+ * that freed it.)  What memory.reclaim of t frees is tried at the teardown
+ * (mr_dying_reclaim_diagnosis()), after the test's other checks: reclaim
+ * would change what they measure.
  */
-static inline void mr_dying_diagnose(const struct mr_ctx *ctx)
+static inline bool mr_dying_kick_diagnosis(const struct mr_ctx *ctx)
 {
-	long long dying, dying_mem, waited, cur;
+	long long dying, dying_mem, waited;
+
+	if (mr_cgwb_cleanup_kick(ctx) ||
+	    !mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem), 2000,
+			   &waited, "a freed memcg after one more offline"))
+		return false;
+	mr_msg("diagnosis: freed by the writeback cleanup of one more offline: its cgroup writeback had dirty IO at the previous one although t was synced");
+	return true;
+}
+
+/*
+ * At the teardown of a test whose dying check failed: reclaim all of t and
+ * say whether that freed the memcgs.  @held: pages lru_gen showed in them
+ * (-1: it could not tell).
+ */
+static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
+					      long long held)
+{
+	long long dying, dying_mem, waited, cur = 0, swap = 0;
 	char val[32];
 
-	if (!mr_cgwb_cleanup_kick(ctx) &&
-	    mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem), 2000,
-			  &waited, "a freed memcg after one more offline")) {
-		mr_msg("diagnosis: freed by the writeback cleanup of one more offline: its cgroup writeback had dirty IO at the previous one although t was synced");
-		return;
-	}
 	if (!mr_cg_value(ctx->root, "memory.current", &cur)) {
 		snprintf(val, sizeof(val), "%lld", cur);
 		mr_cg_try_write(ctx->root, "memory.reclaim", val);
 	}
 	if (mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem), 2000,
 			  &waited, "a freed memcg after memory.reclaim of t")) {
-		mr_msg("diagnosis: freed by memory.reclaim of t (%lld bytes asked): reclaimable memory outside the LRU lists lru_gen shows pinned it",
-		       cur);
+		mr_msg("diagnosis: freed by memory.reclaim of t (%lld bytes asked): %s",
+		       cur, held > 0 ? "its own pages pinned it (lru_gen listed them: not reparented)" :
+		       held == 0 ? "memory outside the LRU lists lru_gen shows pinned it" :
+		       "pages reclaim frees pinned it (lru_gen could not tell which)");
 		return;
 	}
-	mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t: no cause the suite knows, a leaked reference?",
-	       dying);
+	mr_cg_value(ctx->root, "memory.swap.current", &swap);
+	if (swap > 0)
+		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after memory.reclaim of t, which holds %lld bytes of swap: swap records pin a memcg by its id",
+		       dying, swap);
+	else
+		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t, no swap: no cause the suite knows, a leaked reference?",
+		       dying);
 }
 
 /**
@@ -1050,7 +1081,7 @@ static inline void mr_dying_diagnose(const struct mr_ctx *ctx)
  * from the start, for at most MR_DYING_MS.  Call it after syncfs.
  */
 static inline void mr_check_dying(struct __test_metadata *_metadata,
-			   const struct mr_ctx *ctx)
+			   struct mr_ctx *ctx)
 {
 	long long dying = -1, dying_mem = -1, waited, held;
 
@@ -1063,9 +1094,11 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 		return;
 	held = mr_list_removed(ctx);
 	mr_dying_clues(ctx);
-	/* pages left in a removed memcg: not reparented, nothing to find */
-	if (held <= 0)
-		mr_dying_diagnose(ctx);
+	/* freed now or not, the bound was missed: the assertion stands */
+	if (!mr_dying_kick_diagnosis(ctx)) {
+		ctx->dying_failed = true;
+		ctx->dying_held = held;
+	}
 	if (dying > ctx->dying_base)
 		MR_ASSERTION("dying_memcgs",
 			     "nr_dying_descendants=%lld expected<=%lld (waited %lld ms)",
