@@ -75,6 +75,9 @@ FIXTURE_SETUP(reparent_race)
 	struct mr_needs n = needs;
 
 	n.lru_gen = variant->lrugen;
+	/* aging and eviction need MGLRU: on for the test where it is off (6.1) */
+	if (variant->lrugen)
+		n.mglru = MR_MGLRU_ON;
 	mr_setup(_metadata, &self->ctx, &n);
 }
 
