@@ -1049,6 +1049,14 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
 	long long dying, dying_mem, waited, cur = 0, swap = 0;
 	char val[32];
 
+	/* the test may have ended its tasks and deleted its files since */
+	if (mr_dying_at_base(ctx, &dying, &dying_mem)) {
+		mr_msg("diagnosis: freed by the end of the test, before any reclaim: pinned by what the test still held at its check (%s)",
+		       held > 0 ? "lru_gen listed pages in it: not reparented" :
+		       held == 0 ? "lru_gen listed no pages in it" :
+		       "lru_gen could not tell");
+		return;
+	}
 	if (!mr_cg_value(ctx->root, "memory.current", &cur)) {
 		snprintf(val, sizeof(val), "%lld", cur);
 		mr_cg_try_write(ctx->root, "memory.reclaim", val);
