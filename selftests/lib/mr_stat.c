@@ -104,6 +104,7 @@ int __mr_memstat_read(const char *cg, struct mr_memstat *ms,
 		{ "active_file", &ms->active_file },
 		{ "inactive_file", &ms->inactive_file },
 		{ "unevictable", &ms->unevictable },
+		{ "swapcached", &ms->swapcached },
 	};
 	char path[PATH_MAX], *buf;
 	ssize_t len;

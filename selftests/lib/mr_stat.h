@@ -19,6 +19,7 @@
  * @active_file: "active_file"
  * @inactive_file: "inactive_file"
  * @unevictable: "unevictable"
+ * @swapcached: "swapcached", anon and shmem in the swap cache
  *
  * All values are in bytes and hierarchical (they include descendants).
  */
@@ -31,6 +32,7 @@ struct mr_memstat {
 	long long active_file;
 	long long inactive_file;
 	long long unevictable;
+	long long swapcached;
 };
 
 int __mr_stat_key(const char *path, const char *key, long long *val,
