@@ -128,13 +128,22 @@ list_names() {
 	done
 }
 
+# The results folder goes with the check: show the lines that explain a
+# failure (assertions, what pinned a dying memcg, the splats) before it does.
+explain() {
+	grep -h '# ASSERTION\|# diagnosis:\|# removed but not freed\|# what the test root holds' \
+		"$1"/tests/*.log 2>/dev/null | head -n 20
+	head -n 5 "$1/badness.txt" 2>/dev/null
+	return 1
+}
+
 vm_good() {
-	./run.sh --kernel debian --results "$out/sid" || return 1
+	./run.sh --kernel debian --results "$out/sid" || explain "$out/sid" || return 1
 	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/sid/summary.json" >/dev/null
 }
 
 vm_debug() {
-	./run.sh --kernel debug --results "$out/debug" || return 1
+	./run.sh --kernel debug --results "$out/debug" || explain "$out/debug" || return 1
 	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/debug/summary.json" >/dev/null
 }
 
