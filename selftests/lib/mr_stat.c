@@ -12,8 +12,10 @@
 #include "mr_stat.h"
 #include "mr_util.h"
 
-int __mr_stat_key(const char *path, const char *key, long long *val,
-		  const char *file, int line)
+/* Reads @path and looks @key up with @parse; a bad value is reported. */
+static int read_key(const char *path, const char *key, long long *val,
+		    int (*parse)(const char *, const char *, long long *),
+		    const char *file, int line)
 {
 	char *buf;
 	ssize_t len;
@@ -24,12 +26,18 @@ int __mr_stat_key(const char *path, const char *key, long long *val,
 		mr_err_at(file, line, len, "read %s", path);
 		return len;
 	}
-	ret = mr_buf_key(buf, key, val);
+	ret = parse(buf, key, val);
 	if (ret == -EINVAL)
 		mr_err_at(file, line, 0, "%s: bad value for key '%s'",
 			  path, key);
 	free(buf);
 	return ret;
+}
+
+int __mr_stat_key(const char *path, const char *key, long long *val,
+		  const char *file, int line)
+{
+	return read_key(path, key, val, mr_buf_key, file, line);
 }
 
 int __mr_cg_stat_key(const char *cg, const char *name, const char *key,
@@ -72,20 +80,13 @@ int __mr_cg_value(const char *cg, const char *name, long long *val,
 int __mr_proc_kb(pid_t pid, const char *name, const char *key,
 		 long long *kb, const char *file, int line)
 {
-	char path[64], *buf;
-	ssize_t len;
+	char path[64];
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	len = mr_read_file(path, &buf);
-	if (len < 0) {
-		mr_err_at(file, line, len, "read %s", path);
-		return len;
-	}
-	ret = mr_buf_kb(buf, key, kb);
-	if (ret)
-		mr_err_at(file, line, ret, "%s: key '%s'", path, key);
-	free(buf);
+	ret = read_key(path, key, kb, mr_buf_kb, file, line);
+	if (ret == -ENOENT)
+		mr_err_at(file, line, ret, "%s: no key '%s'", path, key);
 	return ret;
 }
 
