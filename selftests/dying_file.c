@@ -235,7 +235,7 @@ static int start_leaf(struct mr_child *c, const struct mr_ctx *ctx,
 	if (wide)
 		return mr_spawn_fn(c, "writer", tree->paths[i], mr_write_fn,
 				   &w);
-	return mr_start_writer(c, ctx, tree->paths[i], file, bytes);
+	return mr_start_writer(c, ctx, tree->paths[i], file, bytes, NULL);
 }
 
 /* Writes every leaf, at most @batch writers at a time; failures counted */

@@ -143,7 +143,7 @@ static int cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 
 	snprintf(name, sizeof(name), "c%d.dat", i);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
-	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes));
+	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes, NULL));
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_FATAL("load", "writer of c%d failed", i);
 

@@ -431,13 +431,9 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 	snprintf(name, sizeof(name), "c%d.dat", i);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
 	w = rand() % ARRAY_SIZE(writer_jobs);
-	if (ctx->p.jobs) {
-		MR_OK("load", mr_start_fio(&c, ctx, writer_jobs[w], leaf, file,
-					   bytes));
-		st->writers[w]++;
-	} else {
-		MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes));
-	}
+	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes,
+				      writer_jobs[w]));
+	st->writers[w] += ctx->p.jobs;
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_FATAL("load", "writer %s of c%d failed", c.name, i);
 	if (i > KEEP_FILES) {
@@ -452,14 +448,9 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		MR_OK("cycle", mr_pathf(file, sizeof(file), "%s/c%d.dat",
 					ctx->files, old));
 		r = rand() % ARRAY_SIZE(reader_jobs);
-		if (ctx->p.jobs) {
-			MR_OK("load", mr_start_fio(&c, ctx, reader_jobs[r],
-						   leaf, file, bytes));
-			st->readers[r]++;
-		} else {
-			MR_OK("load", mr_start_reader(&c, ctx, leaf, file,
-						      bytes));
-		}
+		MR_OK("load", mr_start_reader(&c, ctx, leaf, file, bytes,
+					      reader_jobs[r]));
+		st->readers[r] += ctx->p.jobs;
 		if (mr_child_wait(&c, MR_LOAD_MS))
 			MR_FATAL("load", "reader %s in c%d failed", c.name, i);
 	}

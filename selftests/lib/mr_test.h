@@ -1654,9 +1654,10 @@ static inline int mr_start_fio(struct mr_child *c, const struct mr_ctx *ctx,
  * @cg: cgroup to run in
  * @file: file to write, on the scratch file system (see mr_scratch_file())
  * @bytes: size
+ * @job: fio job file of the workloads folder, NULL for leaf-file-write.fio
  *
- * With MR_JOBS=1 (default), workloads/leaf-file-write.fio with MR_FILE and
- * MR_FILE_SIZE in its environment; with MR_JOBS=0, mr_file_write().
+ * With MR_JOBS=1 (default), @job with MR_FILE and MR_FILE_SIZE in its
+ * environment; with MR_JOBS=0, mr_file_write().
  * Both write buffered and fsync at the end, so that the page cache is clean
  * before the cgroup goes offline.
  *
@@ -1664,14 +1665,14 @@ static inline int mr_start_fio(struct mr_child *c, const struct mr_ctx *ctx,
  */
 static inline int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
 				  const char *cg, const char *file,
-				  long long bytes)
+				  long long bytes, const char *job)
 {
 	/* read by the child after fork(), so a stack copy is fine */
 	struct mr_file_job w = { .file = file, .bytes = bytes };
 
 	if (ctx->p.jobs)
-		return mr_start_fio(c, ctx, "leaf-file-write.fio", cg, file,
-				    bytes);
+		return mr_start_fio(c, ctx, job ? job : "leaf-file-write.fio",
+				    cg, file, bytes);
 	return mr_spawn_fn(c, "writer", cg, mr_write_fn, &w);
 }
 
@@ -1682,20 +1683,22 @@ static inline int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
  * @cg: cgroup to run in
  * @file: file to read
  * @bytes: its size
+ * @job: fio job file of the workloads folder, NULL for file-read.fio
  *
- * workloads/file-read.fio, or mr_file_read() with MR_JOBS=0.  Pages not in
+ * @job, or mr_file_read() with MR_JOBS=0.  Pages not in
  * the page cache (reclaimed meanwhile) are charged to @cg.
  *
  * Return: 0 or a negative errno.
  */
 static inline int mr_start_reader(struct mr_child *c, const struct mr_ctx *ctx,
 				  const char *cg, const char *file,
-				  long long bytes)
+				  long long bytes, const char *job)
 {
 	struct mr_file_job w = { .file = file, .bytes = bytes };
 
 	if (ctx->p.jobs)
-		return mr_start_fio(c, ctx, "file-read.fio", cg, file, bytes);
+		return mr_start_fio(c, ctx, job ? job : "file-read.fio", cg,
+				    file, bytes);
 	return mr_spawn_fn(c, "reader", cg, mr_read_fn, &w);
 }
 
