@@ -27,6 +27,15 @@ want=""
 
 apt_dir="$MR_CACHE/apt-$suite"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
+# One fetch per suite at a time: two run.sh sharing the cache (a nightly
+# beside a bisect, two checkouts) would otherwise update the same package
+# lists and unpack into the same kernel folder at once.  The second waits,
+# then finds the kernel complete.
+exec 9>"$apt_dir/.lock"
+if ! flock -n 9; then
+	log "waiting for another fetch from $suite"
+	flock 9
+fi
 
 # The mirror and keyring of the system's main Debian entry (deb822 or one-line).
 mirror=""
@@ -46,12 +55,16 @@ fi
 cat >"$apt_dir/sources.list" <<SRC
 deb [signed-by=$keyring] $mirror $suite main
 SRC
+# APT::Sandbox::User=root: apt would drop to _apt for downloads, which
+# cannot write into root's cache, and warn "Download is performed
+# unsandboxed as root" for every file; the lists and archives here are ours.
 apt_opts="-o Dir::Etc::SourceList=$apt_dir/sources.list
 	-o Dir::Etc::SourceParts=/dev/null
 	-o Dir::State::Lists=$apt_dir/lists
 	-o Dir::Cache::Archives=$apt_dir/archives
 	-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-	-o APT::Architecture=amd64 -o Acquire::Languages=none"
+	-o APT::Architecture=amd64 -o Acquire::Languages=none
+	-o APT::Sandbox::User=root"
 
 # Refresh the package list at most every 6 hours: sid moves, but not that fast.
 stamp="$apt_dir/lists/.stamp"
@@ -93,7 +106,8 @@ rm -rf "$out"
 mkdir -p "$out"
 
 dl=$(mktemp -d "$apt_dir/dl.XXXXXX")
-trap 'rm -rf "$dl"' EXIT
+# an interrupted fetch leaves no half-unpacked kernel behind
+trap 'rm -rf "$dl"; [ -f "$out/.complete" ] || rm -rf "$out"' EXIT
 # A meta image package depends on the binary and modules packages; take them all.
 # shellcheck disable=SC2086
 deps=$(apt-cache $apt_opts depends --no-recommends --no-suggests "$pkg" 2>/dev/null |
