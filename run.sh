@@ -22,7 +22,9 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
                                        (or that version while sid has it)
                      bookworm          Debian 12's 6.1 kernel (no reparenting)
                      debug             the suite's DEBUG_VM kernel, built from
-                                       Debian sid's newest linux-source
+                                       Debian sid's newest linux-source with
+                                       the fixes in configs/patches/
+                     debug-unpatched   the same build without those fixes
                      PATH              a bzImage/vmlinuz file
                    without --kernel the tests run on this machine's kernel
                    (root, cgroup v2 with the memory controller).
@@ -153,7 +155,7 @@ for f in $fragments; do
 	[ -f "$MR_TOP/configs/kernel/$f.config" ] || exit_with 2 "no fragment configs/kernel/$f.config"
 done
 case $kernel in
-'' | debian | debian=* | bookworm | debug | build) ;;
+'' | debian | debian=* | bookworm | debug | debug-unpatched | build) ;;
 *) [ -r "$kernel" ] || exit_with 2 "kernel image '$kernel' is not readable" ;;
 esac
 [ -z "$modules" ] || [ -d "$modules" ] || exit_with 2 "modules folder '$modules' does not exist"
@@ -215,7 +217,7 @@ in_group() {
 }
 
 # Resolve the kernel.
-kernel_image="" kernel_release="" kernel_package="" kernel_config=""
+kernel_image="" kernel_release="" kernel_package="" kernel_config="" kernel_patches=""
 case $kernel in
 '') kernel_release=$(uname -r) ;;
 debian | debian=* | bookworm)
@@ -232,13 +234,18 @@ debian | debian=* | bookworm)
 	kernel_package=$(cat "$kdir/package")
 	kernel_config="$kdir/config"
 	;;
-debug | build)
+debug | debug-unpatched | build)
+	# Only the suite's own debug build carries the suite's fixes; a tree
+	# given with --ksrc is built exactly as it is.
+	patches=none
+	[ "$kernel" = debug ] && patches="$MR_TOP/configs/patches"
 	in_group "$rundir_tmp/image" "$MR_TOP/scripts/build-kernel.sh" ${ksrc:+--ksrc "$ksrc"} \
-		--fragments "$fragments" || exit_with 3 "kernel build failed"
+		--fragments "$fragments" --patches "$patches" || exit_with 3 "kernel build failed"
 	kernel_image=$(cat "$rundir_tmp/image")
-	kernel_config="$(dirname "$kernel_image")/../../../.config"
-	kernel_release=$(cat "$(dirname "$kernel_image")/../../../include/config/kernel.release")
-	kernel_package="built from ${ksrc:-Debian linux-source} with $fragments"
+	kernel_config="$(dirname "$kernel_image")/config"
+	kernel_release=$(sed -n 's/^release=//p' "$(dirname "$kernel_image")/identity")
+	kernel_patches=$(sed -n 's/^patches=//p' "$(dirname "$kernel_image")/identity")
+	kernel_package="built from ${ksrc:-Debian linux-source} with $fragments${kernel_patches:+, patches: $kernel_patches}"
 	;;
 *)
 	kernel_image=$kernel
@@ -265,7 +272,7 @@ finish_results() {
 	reproduce="$(printf '%q ' "$MR_TOP/run.sh")--profile $profile --tests '$tests' --seed $seed"
 	case $kernel in
 	debian | debian=*) reproduce="$reproduce --kernel debian=$(cut -d' ' -f2 <<<"$kernel_package")" ;;
-	debug) reproduce="$reproduce --kernel debug --fragments '$fragments'" ;;
+	debug | debug-unpatched) reproduce="$reproduce --kernel $kernel --fragments '$fragments'" ;;
 	build) reproduce="$reproduce --ksrc $(printf '%q' "$ksrc") --fragments '$fragments'" ;;
 	'') ;;
 	*) reproduce="$reproduce --kernel $kernel${modules:+ --modules $modules}" ;;
@@ -280,6 +287,9 @@ finish_results() {
 		echo "kernel_release=$kernel_release"
 		echo "kernel_package=$kernel_package"
 		echo "kernel_image=$kernel_image"
+		echo "kernel_patches=${kernel_patches:-}"
+		[ -f "$(dirname "$kernel_image")/identity" ] &&
+			sed 's/^/kernel_identity_/' "$(dirname "$kernel_image")/identity"
 		echo "config_sha256=$([ -f "$resdir/config" ] && sha256sum <"$resdir/config" | cut -c1-64)"
 		echo "profile=$profile"
 		echo "seed=$seed"

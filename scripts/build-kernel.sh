@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build-kernel.sh [--ksrc DIR] [--fragments "base lean debug ..."]
+# build-kernel.sh [--ksrc DIR] [--fragments "base lean debug ..."] [--patches DIR|none]
 #
 # Builds a bzImage out of tree from DIR (any kernel tree; default Debian
 # sid's newest linux-source, fetched and cached) with x86_64_defconfig,
@@ -10,18 +10,26 @@
 # rebuild is incremental (and ccache-backed when ccache is installed).
 # After olddefconfig every option a fragment asks for is checked in the
 # final .config; one that did not survive fails the build (exit 3).
-# Prints the path of the bzImage; its .config sits in the same folder.
+# --patches DIR brings the tree to exactly DIR/*.patch first (patch-tree.sh;
+# default none: a tree given with --ksrc is built as it is), so a patched and
+# an unpatched build share one build folder and differ by an incremental
+# rebuild.  Each build's image is copied to images/<identity digest>/ of the
+# build folder with its .config and an `identity` file (source, config digest,
+# patches, mutation), so a later build in the same folder cannot change the
+# kernel a run is booting.
+# Prints the path of that copy of the bzImage.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 
-ksrc="" fragments="base lean debug"
+ksrc="" fragments="base lean debug" patches=none
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ksrc) ksrc=$2; shift 2 ;;
 	--fragments) fragments=$2; shift 2 ;;
+	--patches) patches=$2; shift 2 ;;
 	*) die 2 "unknown argument '$1'" ;;
 	esac
 done
@@ -52,6 +60,14 @@ if ! flock -n 9; then
 	log "waiting for another build in $out"
 	flock 9
 fi
+
+# The tree is shared by every build folder made from it: its patch state may
+# change only while nobody builds from it.
+mkdir -p "$MR_CACHE/locks"
+exec 8>"$MR_CACHE/locks/tree-$(sha256sum <<<"$ksrc" | cut -c1-16).lock"
+flock 8
+applied=$("$here/patch-tree.sh" "$ksrc" "$patches") || die 3 "could not apply --patches $patches to $ksrc"
+[ -n "$applied" ] && log "patches applied: $(cut -d' ' -f1 <<<"$applied" | xargs)"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
@@ -89,4 +105,24 @@ fi
 
 log "building bzImage (log: $out/make.log)"
 kmake bzImage >"$out/make.log" 2>&1 || { tail -n 30 "$out/make.log" >&2; die 3 "kernel build failed"; }
-echo "$out/arch/x86/boot/bzImage"
+
+# What this image is: known issues and reports name builds by it.
+mutation=""
+if [ -f "$ksrc/.memcg-reparent-mutation" ]; then
+	mutation=$(while read -r f; do printf '%s:%s ' "$f" "$(sha256sum <"$ksrc/$f" | cut -c1-16)"; done \
+		<"$ksrc/.memcg-reparent-mutation")
+fi
+identity=$(
+	echo "source=$(basename "$(dirname "$ksrc")")"
+	echo "release=$(cat "$out/include/config/kernel.release")"
+	echo "config_sha256=$(sha256sum <"$out/.config" | cut -c1-64)"
+	echo "patches=$(cut -d' ' -f1 <<<"$applied" | xargs)"
+	echo "patches_sha256=$(sha256sum <<<"$applied" | cut -c1-64)"
+	echo "mutation=${mutation% }"
+)
+img="$out/images/$(sha256sum <<<"$identity" | cut -c1-16)"
+mkdir -p "$img"
+cp "$out/arch/x86/boot/bzImage" "$img/bzImage.tmp" && mv -f "$img/bzImage.tmp" "$img/bzImage"
+cp "$out/.config" "$img/config"
+printf '%s\n' "$identity" >"$img/identity"
+echo "$img/bzImage"

@@ -4,7 +4,9 @@
 # selfcheck.sh [MUTATION...] — mutation testing of the suite (`make selfcheck`).
 #
 # Builds the suite's debug kernel from Debian's linux-source (the build of
-# `run.sh --kernel debug`), runs the quick profile on it (must exit 0), then for each
+# `run.sh --kernel debug`, with configs/patches/), runs the quick profile on
+# it strictly (must exit 0), then the same tree without the patches (the real
+# bugs they fix must be found), then for each
 # bug injection in configs/mutations/ (default: all) applies it, rebuilds
 # incrementally and runs the quick profile again: it must exit 1, and the
 # failing test or the kernel splat class must match the mutation's expect=.
@@ -67,11 +69,14 @@ verdict_text() {
 	esac
 }
 
-# run_case NAME EXPECT: build the tree as it is now and run the profile
+# run_case NAME EXPECT [PATCHES]: build the tree as it is now, with the
+# suite's fixes (configs/patches/) unless PATCHES says none, and run the
+# profile strictly: no known issue excuses anything here.
 run_case() {
-	local name=$1 expect=$2 img rc=0 start by verdict classic mglru
+	local name=$1 expect=$2 patches=${3:-$top/configs/patches} img rc=0 start by verdict classic mglru
 	start=$(date +%s)
-	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree" --fragments "base lean debug") || {
+	img=$("$top/scripts/build-kernel.sh" --ksrc "$tree" --fragments "base lean debug" \
+		--patches "$patches") || {
 		echo "not ok $((npass + nfail + 1)) $name # kernel build failed"
 		nfail=$((nfail + 1))
 		printf '| %s | build failed | - | - | - | - | - |\n' "$name" >>"$table"
@@ -79,7 +84,7 @@ run_case() {
 	}
 	local built=$(($(date +%s) - start))
 	start=$(date +%s)
-	"$top/run.sh" --kernel "$img" --profile "$profile" --seed 1 --results "$out/$name" || rc=$?
+	"$top/run.sh" --kernel "$img" --profile "$profile" --seed 1 --strict --results "$out/$name" || rc=$?
 	local secs=$(($(date +%s) - start))
 	by=$(detected "$out/$name")
 	if [ "$expect" = pass ]; then
@@ -98,6 +103,11 @@ run_case() {
 
 restore
 run_case unmodified pass
+# The real bugs the suite found, each fixed by a patch of configs/patches/:
+# the tree without the fixes must fail (docs/bugs/).
+if [ -z "${SELFCHECK_NO_REAL_BUGS:-}" ]; then
+	run_case "real-bug:unpatched" "reparent_race|lru_switch|warning|known:lru_gen_exit_memcg-nr_pages" none
+fi
 for m in "${muts[@]}"; do
 	f="$top/configs/mutations/$m.mut"
 	[ -f "$f" ] || { echo "selfcheck: no mutation $m" >&2; exit 2; }
