@@ -108,6 +108,9 @@ run_case unmodified pass
 if [ -z "${SELFCHECK_NO_REAL_BUGS:-}" ]; then
 	run_case "real-bug:unpatched" "reparent_race|lru_switch|warning|known:lru_gen_exit_memcg-nr_pages" none
 fi
+# Mutations go on top of the fixed tree (their .pristine copies must be the
+# patched files, or --restore would drop the fixes).
+"$top/scripts/patch-tree.sh" "$tree" "$top/configs/patches" >/dev/null
 for m in "${muts[@]}"; do
 	f="$top/configs/mutations/$m.mut"
 	[ -f "$f" ] || { echo "selfcheck: no mutation $m" >&2; exit 2; }
