@@ -9,7 +9,7 @@ set -eu
 PKGS="qemu-system-x86 qemu-utils busybox-static cpio kmod xz-utils zstd e2fsprogs
       libcgroup-dev stress-ng fio jq gnuplot-nox
       build-essential flex bison bc libelf-dev libssl-dev ccache
-      shellcheck"
+      shellcheck rsync libxml2-utils"
 
 missing=""
 for p in $PKGS; do
