@@ -31,6 +31,18 @@ mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+# Without cgroup v2's memory controller (cgroup_disable=memory, a kernel
+# without CONFIG_MEMCG or cgroup v2) there is nothing to test: the host
+# reports it as untestable (exit 3/125), neither a pass nor a failure.
+if ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+	why="no cgroup v2 memory controller on this kernel"
+	grep -qw cgroup2 /proc/filesystems || why="no cgroup v2 on this kernel"
+	grep -qE '(^| )cgroup_disable=([^ ]*,)?memory' /proc/cmdline &&
+		why="memory controller off: cgroup_disable=memory on the kernel command line"
+	echo "$why" >"$results/guest.untestable"
+	say "untestable: $why"
+	exit 0
+fi
 # the whole guest is ours: the memory controller for every subtree
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /run/memcg-reparent/scratch
@@ -54,6 +66,19 @@ if [ -f "$results/guest.env" ]; then
 	# shellcheck disable=SC1091 # written at run time by run.sh
 	. "$results/guest.env"
 	set +a
+fi
+
+# MR_INJECT_OOPS=N (the suite's own self-test of the host's console
+# watcher, tests/run-checks.sh): N seconds into the first test, an oops
+# line reaches the console as if the kernel had printed it.  It says what
+# it is; the kernel itself is not harmed, so only the host's reaction to
+# the console is tested by it.
+if [ -n "${MR_INJECT_OOPS:-}" ]; then
+	(
+		until dmesg | grep -q 'memcg_reparent: start'; do sleep 1; done
+		sleep "$MR_INJECT_OOPS"
+		echo "Oops: injected by MR_INJECT_OOPS (no kernel fault) [#1]" >/dev/kmsg
+	) &
 fi
 
 mapfile -t args <"$results/guest.args"

@@ -21,7 +21,8 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 	die 3 "$busybox is not static: install busybox-static"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+tmp=""
+trap 'rm -rf "$work" ${tmp:+"$tmp"}' EXIT
 mkdir -p "$work"/{bin,dev,proc,sys,newroot,lib/modules}
 cp "$busybox" "$work/bin/busybox"
 cp "$here/guest-initramfs-init" "$work/init"
@@ -56,5 +57,10 @@ if [ -n "$moddir" ]; then
 	rm -rf "$mroot"
 fi
 
-(cd "$work" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out.tmp"
-mv "$out.tmp" "$out"
+# A temporary name of our own, renamed into place: two runs building the
+# same initramfs at once each write their own file, and a reader sees a
+# whole one or none.
+tmp=$(mktemp "$out.XXXXXX")
+(cd "$work" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$tmp"
+chmod 644 "$tmp"
+mv -f "$tmp" "$out"

@@ -13,8 +13,13 @@
 # with the MR_* settings of RESULTS/guest.env if the caller left one.
 # --cmdline adds kernel parameters (e.g. panic_on_warn=1).  Writes
 # RESULTS/{console.log,qemu-cmd,vm-status} and exits with the guest's code, or:
-#   1  the kernel died during the tests (panic, oops) or hung (outer timeout)
-#   3  QEMU could not start or the kernel did not boot
+#   1  the kernel died during the tests (panic), oopsed (the run ends
+#      MR_VM_OOPS_GRACE seconds, default 15, after the console's last line,
+#      at most 3 times that after the oops) or hung (outer timeout)
+#   3  QEMU could not start, the kernel did not boot, or it cannot be tested
+#      (no cgroup v2 memory controller)
+# QEMU dies with vm.sh (parent-death signal), and QEMUs of runs that are
+# gone are reaped first (lib.sh, mr_reap_stale).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +51,11 @@ case $mem in
 esac
 node_mb=$((mem_mb / 2))
 
-status() { printf 'status=%s\nreason=%s\n' "$1" "$2" >"$results/vm-status"; }
+status() {
+	printf 'status=%s\nreason=%s\nbootargs=%s\n' "$1" "$2" "$cmdline" >"$results/vm-status"
+}
+
+mr_reap_stale
 
 # The initramfs depends on the modules and on our init: cache it by both.
 key=$( { echo "$modules"; cat "$here/guest-initramfs-init" "$here/mkinitramfs.sh"; } |
@@ -55,6 +64,8 @@ initrd="$MR_CACHE/initrd/$key.cpio.gz"
 if [ ! -f "$initrd" ]; then
 	mkdir -p "$MR_CACHE/initrd"
 	log "building initramfs ($key)"
+	# (written to a temporary name and renamed: a concurrent run sees the
+	# whole file or none)
 	"$here/mkinitramfs.sh" "$initrd" ${modules:+"$modules"} || { status infra "initramfs build failed"; exit 3; }
 fi
 
@@ -64,6 +75,7 @@ qpid=""
 cleanup() {
 	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
 	rm -rf "$rundir"
+	[ -z "${registered:-}" ] || rm -f "$registered"
 }
 trap cleanup EXIT
 trap 'log "interrupted: stopping QEMU"; exit 130' INT TERM
@@ -106,11 +118,13 @@ pick_accel() {
 		mkdir -p "$MR_CACHE/accel"
 		qemu_args kvm "$rundir/probe.log" "mr.probe=1"
 		timeout -s KILL 20 "${q[@]}" >/dev/null 2>&1 || true
+		# renamed into place: a concurrent run reads a whole answer
 		if grep -q 'memcg_reparent-initramfs: probe ok' "$rundir/probe.log" 2>/dev/null; then
-			echo kvm >"$cache"
+			echo kvm >"$cache.$$"
 		else
-			echo tcg-auto >"$cache"
+			echo tcg-auto >"$cache.$$"
 		fi
+		mv -f "$cache.$$" "$cache"
 	fi
 	# (a cache written before tcg-auto existed says "tcg")
 	sed 's/^tcg$/tcg-auto/' "$cache"
@@ -133,27 +147,53 @@ echo >>"$results/qemu-cmd"
 log "booting $(basename "$kernel") (${accel/,thread=/ }, ${mem_mb} MiB, 2 nodes, timeout ${timeout}s)"
 
 start=$(date +%s)
-"${q[@]}" >"$rundir/qemu.out" 2>&1 &
+# The parent-death signal kills QEMU when vm.sh goes, however it goes
+# (SIGKILL included); setpriv execs QEMU, so $! is QEMU's pid.
+setpriv --pdeathsig KILL "${q[@]}" >"$rundir/qemu.out" 2>&1 &
 qpid=$!
+owner=${MEMCG_REPARENT_OWNER:-$PPID}
+mkdir -p "$MR_CACHE/running"
+registered="$MR_CACHE/running/qemu.$qpid"
+echo "$qpid $(proc_start "$qpid") $owner $(proc_start "$owner") $$ $(proc_start $$) $rundir" \
+	>"$registered"
 # The outer bound: a hung guest is killed and classified below.
 deadline=$((start + timeout))
-# The guest runner's progress lines reach the terminal as they come.
-shown=0
+# The guest runner's progress lines reach the terminal as they come, and
+# the first oops ends the useful run: the kernel's state is unknown from
+# there on.  The guest gets a grace to write its results (it stops on its
+# own when it sees the oops), bounded by console silence and a hard cap.
+shown=0 oops="" oops_at=0 last_out=$start
+grace=${MR_VM_OOPS_GRACE:-15}
+# a kernel line (after the printk time, or at the start without one)
+oops_re='(^|\] )(Oops:|kernel BUG at|BUG: unable to handle|BUG: kernel NULL pointer|general protection fault)'
 progress() {
 	local n
 	# QEMU creates the console file a moment after it starts.
 	[ -r "$results/console.log" ] || return 0
 	n=$(wc -l <"$results/console.log") || return 0
 	[ "$n" -gt "$shown" ] || return 0
-	sed -n "$((shown + 1)),${n}p" "$results/console.log" | tr -d '\r' |
-		grep -a '^run-tests\.sh: ' >&2 || true
+	last_out=$(date +%s)
+	sed -n "$((shown + 1)),${n}p" "$results/console.log" | tr -d '\r' >"$rundir/new"
+	grep -a '^run-tests\.sh: ' "$rundir/new" >&2 || true
+	if [ -z "$oops" ] && oops=$(grep -a -m1 -E "$oops_re" "$rundir/new"); then
+		oops_at=$last_out
+		case $oops in "["*) oops=${oops#*] } ;; esac
+		log "kernel oops: $oops; stopping the VM after ${grace}s without console output"
+	fi
 	shown=$n
 }
 while kill -0 "$qpid" 2>/dev/null; do
-	if [ "$(date +%s)" -ge "$deadline" ]; then
+	now=$(date +%s)
+	if [ "$now" -ge "$deadline" ]; then
 		log "guest still running after ${timeout}s: killing QEMU"
 		kill -KILL "$qpid" 2>/dev/null
 		timed_out=1
+		break
+	fi
+	if [ -n "$oops" ] && { [ $((now - last_out)) -ge "$grace" ] ||
+		[ $((now - oops_at)) -ge $((3 * grace)) ]; }; then
+		log "$((now - oops_at))s after the oops: killing QEMU"
+		kill -KILL "$qpid" 2>/dev/null
 		break
 	fi
 	progress
@@ -170,15 +210,29 @@ cat "$rundir/qemu.out" >>"$results/qemu-cmd.out" 2>/dev/null
 console="$results/console.log"
 booted=0
 grep -q 'memcg_reparent-guest: running' "$console" 2>/dev/null && booted=1
-if [ -f "$results/guest.rc" ]; then
-	rc=$(cat "$results/guest.rc")
-	status ok "guest exited $rc after ${elapsed}s"
-	exit "$rc"
+# guest-init.sh found nothing the suite can test (no memory controller)
+if [ -f "$results/guest.untestable" ]; then
+	status untestable "$(head -n 1 "$results/guest.untestable")"
+	exit 3
 fi
 if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
 	status panic "$(grep -m1 'Kernel panic - not syncing' "$console" | tr -d '\r')"
 	[ "$booted" = 1 ] && exit 1
 	exit 3
+fi
+if [ -n "$oops" ]; then
+	if [ -f "$results/guest.rc" ]; then
+		status oops "$oops (guest exited $(cat "$results/guest.rc") $((elapsed - oops_at + start))s after it)"
+	else
+		status oops "$oops (VM stopped $((elapsed - oops_at + start))s after it)"
+	fi
+	[ "$booted" = 1 ] && exit 1
+	exit 3
+fi
+if [ -f "$results/guest.rc" ]; then
+	rc=$(cat "$results/guest.rc")
+	status ok "guest exited $rc after ${elapsed}s"
+	exit "$rc"
 fi
 if [ "${timed_out:-0}" = 1 ]; then
 	if [ "$booted" = 1 ]; then
