@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The churn engine of the race tests (reparent_race, lru_switch): it owns
+ * the concurrent churners, which create, load, move and offline subtrees of
+ * their own below the test root, the pressure workers that run meanwhile
+ * (memory.reclaim, lru_gen aging and eviction), and the intensity counters
+ * the tests report.  The assertions stay with the tests.
+ */
+#ifndef MR_CHURN_H
+#define MR_CHURN_H
+
+#include <stdbool.h>
+
+#include "mr_cgroup.h"
+
+/*
+ * Load per memcg of a churn subtree, at every level: page cache written and
+ * written back (the churn benchmark's load per memcg), and anon of a task
+ * that either exits (short-lived) or keeps touching it from the keeper.
+ */
+#define MR_CHURN_FILE_BYTES	(256 << 10)
+#define MR_CHURN_ANON_BYTES	(256 << 10)
+
+/**
+ * struct mr_churn_load - extra load a test puts into churner 0's leaves
+ * @leaf: called in churner 0 for the leaf of each cycle, after the engine's
+ *	  own load and before the subtree goes; may leave tasks in @keeper
+ *	  (it stops them itself).  Returns 0, else the churner fails.
+ * @finish: called in churner 0 once at the end; stops what @leaf left
+ *	    running and returns how many of those failed
+ * @arg: argument of both
+ */
+struct mr_churn_load {
+	int (*leaf)(void *arg, const char *leaf, const char *keeper, int cycle);
+	int (*finish)(void *arg);
+	void *arg;
+};
+
+/**
+ * struct mr_churn_cfg - what to churn, for how long, under which pressure
+ * @root: the test root; subtrees are created below it
+ * @ctl: cgroup of the churners and workers (outside @root)
+ * @keeper: cgroup below @root where holders move before an rmdir
+ * @files: scratch folder for the page cache files
+ * @run: the run subtree (kernel paths for debugfs lru_gen)
+ * @seed: seed of every random choice
+ * @seconds: how long the churners start new cycles
+ * @churners: concurrent churner processes (MR_CHURNERS)
+ * @max_depth: deepest subtree (MR_RACE_DEPTH)
+ * @lrugen: shape parent/child generations before offlines and run the
+ *	    lru_gen aging/eviction worker
+ * @load: the test's own leaf load (may be all NULL)
+ */
+struct mr_churn_cfg {
+	const char *root;
+	const char *ctl;
+	const char *keeper;
+	const char *files;
+	const struct mr_cg_run *run;
+	long seed;
+	long seconds;
+	int churners;
+	int max_depth;
+	bool lrugen;
+	struct mr_churn_load load;
+};
+
+/**
+ * struct mr_churn_stats - what a churn run did
+ * @offlines: memcgs removed
+ * @cycles: subtrees built and removed
+ * @bottom_up: cycles that removed the subtree bottom-up in one go
+ * @deepest: deepest subtree built
+ * @file_pages: page cache pages the removed memcgs held (moved by
+ *		reparenting into the surviving parent)
+ * @anon_pages: anon pages likewise
+ * @gen_mismatch: leaf offlines with leaf and parent generation counts
+ *		  differing (lrugen)
+ * @shaped: leaf offlines whose generations were shaped (lrugen)
+ * @high_limits: memory.high limits set on inner memcgs
+ * @high_events: memory.events "high" of those memcgs before their rmdir
+ * @reclaim_cmds: memory.reclaim writes of the workers
+ * @reclaim_effective: those that reclaimed what they asked for
+ * @lrugen_cmds: lru_gen commands of the worker
+ * @lrugen_effective: those the kernel accepted (aged or evicted)
+ * @walks: accepted aging commands with force_scan on a leaf about to go
+ * @holder_failures: holders that died before they were stopped
+ * @elapsed_ms: from the first churner start to the last churner exit
+ * @failed: churners or workers that failed (their messages are above)
+ */
+struct mr_churn_stats {
+	long offlines;
+	long cycles;
+	long bottom_up;
+	long deepest;
+	long long file_pages;
+	long long anon_pages;
+	long gen_mismatch;
+	long shaped;
+	long high_limits;
+	long long high_events;
+	long reclaim_cmds;
+	long reclaim_effective;
+	long lrugen_cmds;
+	long lrugen_effective;
+	long walks;
+	long holder_failures;
+	long long elapsed_ms;
+	int failed;
+};
+
+/**
+ * mr_churn_params() - MR_CHURNERS and MR_RACE_DEPTH from the environment
+ * @churners: default 2 x online CPUs, range 1-256
+ * @max_depth: default 4, range 1-256, and no deeper than the
+ *	       cgroup.max.depth of @root allows
+ * @root: the test root
+ *
+ * Return: 0, or -EINVAL after printing what is wrong.
+ */
+int mr_churn_params(const char *root, int *churners, int *max_depth);
+
+/**
+ * mr_churn_run() - churn for @cfg->seconds, then wait for everything
+ * @cfg: configuration
+ * @st: receives the counters
+ *
+ * Forks the workers and churners into @cfg->ctl, waits until the churners
+ * removed their last subtree and stopped their holders, then stops the
+ * workers.  Everything it created below @cfg->root is gone again, except
+ * @cfg->keeper.
+ *
+ * Return: 0, or -1 when a churner or worker failed (@st->failed).
+ */
+int mr_churn_run(const struct mr_churn_cfg *cfg, struct mr_churn_stats *st);
+
+/**
+ * mr_churn_report() - print the intensity as one KTAP diagnostic
+ * @cfg: configuration of the run
+ * @st: its counters
+ *
+ * "# intensity: offlines=N offlines_per_s=X reparented_file_pages=N
+ * reparented_anon_pages=N gen_mismatch_offlines=N worker_cmds_effective=N
+ * ..." - key=value pairs, the first six in this order, more after them.
+ */
+void mr_churn_report(const struct mr_churn_cfg *cfg,
+		     const struct mr_churn_stats *st);
+
+#endif /* MR_CHURN_H */
