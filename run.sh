@@ -38,7 +38,13 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
                    verdict (each try has its own results folder)
   --profile NAME   $(cd "$MR_TOP/configs/profiles" && find . -name '*.conf' | sed 's|./||; s|\.conf$||' | sort | xargs | sed 's/ /, /g') (default quick)
   --tests LIST     comma- or space-separated test programs (default: the profile's)
-  --seed N         seed for randomized schedules (default: time; recorded)
+  --seed N         seed for randomized schedules (default: drawn, a new one
+                   for each of --tries; recorded)
+  --bootargs "A"   VM only: append A to the guest kernel's command line
+                   (e.g. "transparent_hugepage=never numa=off"); recorded
+                   in summary.json, ktap.log and the reproduce command
+  --dry-run        resolve the kernel, write the results folder's command,
+                   run.env and guest.env, and stop before booting
   --results DIR    results folder (default results/<time>-<release>)
   --accel A        auto (default: KVM if a boot probe works, else TCG), kvm,
                    tcg (one host thread per vCPU), tcg-single (one host thread
@@ -93,7 +99,12 @@ exit_with() {
 
 kernel="" modules="" profile=quick tests="" seed="" resdir="" accel=auto list=0
 ksrc="" fragments="base lean debug" tries=1 splat="" panic_on=""
+bootargs=${MR_BOOTARGS:-} dry_run=0
 orig_cmd=$(printf '%q ' "$0" "$@")
+# The knobs set in the environment, before the profile adds its own: those
+# that differ from the profile go into the reproduce command.
+env_knobs=$(env | sed -n 's/^\(MR_[A-Z0-9_]*\)=.*/\1/p' | sort |
+	grep -vxE 'MR_(TOP|CACHE|SCRATCH|BINDIR|WORKLOADS|KNOWN|BOOTARGS|SEED)' || true)
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
 need() { [ $# -ge 2 ] || { log "error: $1 needs a value"; usage >&2; exit_with 2 "bad command line"; }; }
 while [ $# -gt 0 ]; do
@@ -111,6 +122,8 @@ while [ $# -gt 0 ]; do
 	--splat) need "$@"; splat=$2; shift 2 ;;
 	--strict) export MR_KNOWN=0; shift ;;
 	--panic-on) need "$@"; panic_on=$2; shift 2 ;;
+	--bootargs) need "$@"; bootargs=$2; shift 2 ;;
+	--dry-run) dry_run=1; shift ;;
 	--bisect) shift ;;
 	--list) list=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -162,7 +175,40 @@ esac
 [ -z "$modules" ] || [ -n "$kernel" ] || exit_with 2 "--modules needs --kernel"
 [ -z "$panic_on" ] || [ -n "$kernel" ] ||
 	exit_with 2 "--panic-on needs --kernel: it would change this machine's panic settings"
-seed=${seed:-$(date +%s)}
+[ -z "$bootargs" ] || [ -n "$kernel" ] ||
+	exit_with 2 "--bootargs needs --kernel: this machine's kernel is already booted"
+case $bootargs in *[[:cntrl:]]*) exit_with 2 "--bootargs: no control characters" ;; esac
+# the guest's runner names them in ktap.log (guest.env carries them there)
+if [ -n "$bootargs" ]; then export MR_BOOTARGS=$bootargs; else unset MR_BOOTARGS; fi
+# without --seed every try draws its own
+seed_fixed=$seed
+draw_seed() { seed=${seed_fixed:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; }
+draw_seed
+
+# results_writable DIR: a file can be written there (not read-only, not
+# full); prints the error otherwise
+results_writable() {
+	local err
+	if err=$({ head -c 65536 /dev/zero >"$1/.write-probe"; } 2>&1); then
+		rm -f "$1/.write-probe"
+		return 0
+	fi
+	rm -f "$1/.write-probe" 2>/dev/null
+	echo "${err:-write failed}"
+	return 1
+}
+# results_fail DIR WHY: a results folder that cannot hold the results is an
+# infrastructure failure (3/125); nothing is summarized there, so no summary
+# can claim a pass
+results_fail() {
+	resdir=""
+	exit_with 3 "results folder '$1' $2"
+}
+# A folder given on the command line is checked before anything is fetched.
+if [ -n "$resdir" ]; then
+	err=$(mkdir -p "$resdir" 2>&1) || results_fail "$resdir" "cannot be created: $err"
+	err=$(results_writable "$resdir") || results_fail "$resdir" "is not writable: $err"
+fi
 
 # run.sh's own scratch files, gone however it ends
 rundir_tmp=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-run.XXXXXX")
@@ -170,7 +216,8 @@ trap 'rm -rf "$rundir_tmp"' EXIT
 
 # Dependencies and the test binaries: failures here are infrastructure (3).
 "$MR_TOP/scripts/install-deps.sh" || exit_with 3 "missing dependencies"
-make -s -C "$MR_TOP/selftests" >"$rundir_tmp/make.log" 2>&1 || {
+# (two runs of one checkout build in turn)
+flock "$MR_TOP/selftests" make -s -C "$MR_TOP/selftests" >"$rundir_tmp/make.log" 2>&1 || {
 	cat "$rundir_tmp/make.log" >&2
 	exit_with 3 "building the test programs failed"
 }
@@ -209,7 +256,7 @@ trap on_signal INT TERM
 in_group() {
 	local out=$1 r=0
 	shift
-	setsid "$@" >"$out" &
+	setsid setpriv --pdeathsig TERM "$@" >"$out" &
 	group=$!
 	wait "$group" || r=$?
 	group=""
@@ -260,28 +307,54 @@ debug | debug-unpatched | build)
 esac
 
 # The results folder holds everything needed to understand and rerun.
+# A default folder is claimed with mkdir, so two runs started in the same
+# second get two folders.
 if [ -z "$resdir" ]; then
-	resdir="$MR_TOP/results/$(date -u +%Y%m%dT%H%M%SZ)-$kernel_release"
+	base="$MR_TOP/results/$(date -u +%Y%m%dT%H%M%SZ)-$kernel_release"
+	err=$(mkdir -p "$MR_TOP/results" 2>&1) || results_fail "$MR_TOP/results" "cannot be created: $err"
+	resdir=$base n=1
+	until err=$(mkdir "$resdir" 2>&1); do
+		[ -e "$resdir" ] || results_fail "$resdir" "cannot be created: $err"
+		n=$((n + 1))
+		resdir="$base-$n"
+	done
 fi
-mkdir -p "$resdir" || exit_with 2 "cannot create results folder '$resdir'"
+err=$(mkdir -p "$resdir" 2>&1) || results_fail "$resdir" "cannot be created: $err"
+err=$(results_writable "$resdir") || results_fail "$resdir" "is not writable: $err"
 resdir=$(cd "$resdir" && pwd)
 [ -n "$kernel_config" ] && [ -f "$kernel_config" ] && cp "$kernel_config" "$resdir/config"
 
-finish_results() {
-	local reproduce
-	reproduce="$(printf '%q ' "$MR_TOP/run.sh")--profile $profile --tests '$tests' --seed $seed"
+# reproduce_cmd: the command that reruns this run: the MR_* knobs of the
+# environment that differ from the profile, then every option that
+# decided the run (kernel identity, profile, tests, seed, boot parameters)
+reproduce_cmd() {
+	local k pval reproduce=""
+	for k in $env_knobs; do
+		pval=$(sed -n "s/^$k=//p" "$MR_TOP/configs/profiles/$profile.conf" | tail -n 1)
+		[ "${!k-}" = "$pval" ] && grep -q "^$k=" "$MR_TOP/configs/profiles/$profile.conf" &&
+			continue
+		reproduce="$reproduce$k=$(printf '%q' "${!k-}") "
+	done
+	reproduce="$reproduce$(printf '%q ' "$MR_TOP/run.sh")--profile $profile --tests $(printf '%q' "$tests") --seed $seed"
 	case $kernel in
 	debian | debian=*) reproduce="$reproduce --kernel debian=$(cut -d' ' -f2 <<<"$kernel_package")" ;;
-	debug | debug-unpatched) reproduce="$reproduce --kernel $kernel --fragments '$fragments'" ;;
-	build) reproduce="$reproduce --ksrc $(printf '%q' "$ksrc") --fragments '$fragments'" ;;
+	debug | debug-unpatched) reproduce="$reproduce --kernel $kernel --fragments $(printf '%q' "$fragments")" ;;
+	build) reproduce="$reproduce --ksrc $(printf '%q' "$ksrc") --fragments $(printf '%q' "$fragments")" ;;
 	'') ;;
-	*) reproduce="$reproduce --kernel $kernel${modules:+ --modules $modules}" ;;
+	*) reproduce="$reproduce --kernel $(printf '%q' "$kernel")${modules:+ --modules $(printf '%q' "$modules")}" ;;
 	esac
+	[ -n "$bootargs" ] && reproduce="$reproduce --bootargs $(printf '%q' "$bootargs")"
 	[ "${MR_KNOWN:-1}" = 0 ] && reproduce="$reproduce --strict"
 	[ "$accel" != auto ] && reproduce="$reproduce --accel $accel"
 	[ -n "$panic_on" ] && reproduce="$reproduce --panic-on $panic_on"
 	[ -n "$splat" ] && reproduce="$reproduce --splat $(printf '%q' "$splat")"
 	[ "$bisect" = 1 ] && reproduce="$reproduce --bisect"
+	echo "$reproduce"
+}
+
+finish_results() {
+	local reproduce
+	reproduce=$(reproduce_cmd)
 	{
 		echo "mode=$([ -n "$kernel" ] && echo vm || echo local)"
 		echo "kernel_release=$kernel_release"
@@ -293,6 +366,7 @@ finish_results() {
 		echo "config_sha256=$([ -f "$resdir/config" ] && sha256sum <"$resdir/config" | cut -c1-64)"
 		echo "profile=$profile"
 		echo "seed=$seed"
+		echo "bootargs=$bootargs"
 		echo "command=$orig_cmd"
 		echo "reproduce=$reproduce"
 		echo "exit_code=$1"
@@ -310,23 +384,43 @@ finish_results() {
 	"$MR_TOP/scripts/plot.sh" "$resdir" || log "plots could not be drawn"
 }
 
+# the guest kernel's extra parameters: --panic-on's, then --bootargs
+kargs="${cmdline# }${bootargs:+ $bootargs}"
+kargs=${kargs# }
+
+# write_guest_env DIR: the knobs as set here (profile plus environment)
+# that reach the guest
+write_guest_env() {
+	env | sed -n 's/^\(MR_[A-Z0-9_]*\)=.*/\1/p' | sort |
+		grep -vxE 'MR_(TOP|CACHE|SCRATCH|BINDIR|WORKLOADS)' |
+		while read -r k; do printf '%s=%q\n' "$k" "${!k}"; done >"$1/guest.env"
+}
+
+if [ "$dry_run" = 1 ]; then
+	write_guest_env "$resdir"
+	reproduce_cmd >"$resdir/command"
+	log "dry run: $resdir/command, $resdir/guest.env"
+	exit 0
+fi
+
 # run_once DIR: one run of the tests into DIR; sets rc
 run_once() {
 	local args=(--results "$1" --profile "$profile" --tests "$tests" --seed "$seed")
 	rc=0
 	# In the background, so that a signal reaches us at once and is passed
 	# on: vm.sh then kills QEMU, run-tests.sh the test processes.
+	# Both die with run.sh, however it dies (the parent-death signal:
+	# SIGKILL included); vm.sh then stops QEMU (it records this run.sh as
+	# QEMU's owner, so a later run reaps a QEMU that escaped).
 	if [ -n "$kernel" ]; then
-		# the knobs as set here (profile plus environment) reach the guest
-		env | sed -n 's/^\(MR_[A-Z0-9_]*\)=.*/\1/p' | sort |
-			grep -vxE 'MR_(TOP|CACHE|SCRATCH|BINDIR|WORKLOADS)' |
-			while read -r k; do printf '%s=%q\n' "$k" "${!k}"; done >"$1/guest.env"
-		"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
+		write_guest_env "$1"
+		MEMCG_REPARENT_OWNER=$$ setpriv --pdeathsig TERM \
+			"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
 			--results "$1" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
-			--accel "$accel" ${cmdline:+--cmdline "${cmdline# }"} \
+			--accel "$accel" ${kargs:+--cmdline "$kargs"} \
 			-- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	else
-		"$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
+		setpriv --pdeathsig TERM "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	fi
 	child=$!
 	wait "$child" || rc=$?
@@ -339,11 +433,17 @@ try=1
 while :; do
 	log "results: $resdir$([ "$tries" -gt 1 ] && echo " (try $try of $tries)")"
 	run_once "$resdir"
+	# a folder that filled up (or went read-only) under the run holds no
+	# trustworthy results: infrastructure, whatever the tests said
+	if [ "$rc" != 130 ] && ! err=$(results_writable "$resdir"); then
+		results_fail "$resdir" "is no longer writable after the run: $err"
+	fi
 	if [ "$rc" != 0 ] || [ "$try" -ge "$tries" ]; then
 		break
 	fi
 	finish_results 0 "try $try of $tries passed"
 	try=$((try + 1))
+	draw_seed
 	resdir="${resdir%-try*}-try$try"
 	mkdir -p "$resdir"
 	[ -f "${resdir%-try*}/config" ] && cp "${resdir%-try*}/config" "$resdir/config"
