@@ -25,6 +25,10 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 fi
 echo "install-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Two run.sh at once on a fresh machine: apt fails at once on a lock held
+# by another apt; wait for it instead (up to 10 minutes).
+apt_wait="-o DPkg::Lock::Timeout=600"
+# shellcheck disable=SC2086 # apt_wait is a word list
+apt-get $apt_wait update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-apt-get install -y -qq --no-install-recommends $missing >&2
+apt-get $apt_wait install -y -qq --no-install-recommends $missing >&2
