@@ -9,7 +9,8 @@
 #   tests/<prog>.log  the program's own output
 #   dmesg, badness.txt (mr_logscan over dmesg: class, test, line)
 #   guest-env         kernel release, cmdline, taint before/after, MGLRU state
-#   known-issues      the known kernel issues applied to this kernel (ID, ERE)
+#   known-issues      the known kernel issues applied to this build
+#                     (ID, FILE:LINE, FUNCTION)
 #   config            the running kernel's .config when /proc/config.gz exists
 # Exit: 0 all passed, 1 a test failed or the kernel misbehaved, 4 all skipped,
 # 2 bad arguments.
@@ -21,13 +22,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/profile.sh
 . "$here/profile.sh"
 
-results="" profile=quick tests="" seed=""
+results="" profile=quick tests="" seed="" print_known=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--results) results=$2; shift 2 ;;
 	--profile) profile=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
+	# the known-issues lines for MR_BUILD_ID, nothing run (unit tests)
+	--print-known) print_known=1 results=-; shift ;;
 	*) die 2 "unknown argument '$1'" ;;
 	esac
 done
@@ -37,6 +40,29 @@ profile_load "$profile" || exit 2
 MR_SEED=${seed:-${MR_SEED:-$(date +%s)}}
 export MR_SEED
 
+# Known kernel issues (configs/known-issues/*.known) that name this build
+# by identity (a build= line equal to MR_BUILD_ID, which run.sh sets for a
+# Debian binary kernel and for the suite's own debug build, never for a
+# --ksrc tree, a bisect, a mutant or a bare image): their one splat site is
+# reported as known, not as a failure.  MR_KNOWN=0 (run.sh --strict)
+# applies none.  Written as ID<TAB>FILE:LINE<TAB>FUNCTION (mr_known_load()).
+known_issues() {
+	local f id site func
+	[ "${MR_KNOWN:-1}" != 0 ] && [ -n "${MR_BUILD_ID:-}" ] || return 0
+	for f in "$MR_TOP"/configs/known-issues/*.known; do
+		[ -f "$f" ] || continue
+		grep -qxF "build=$MR_BUILD_ID" "$f" || continue
+		id=$(basename "$f" .known)
+		site=$(sed -n 's/^site=//p' "$f")
+		func=$(sed -n 's/^function=//p' "$f")
+		if [ -z "$site" ] || [ -z "$func" ]; then die 2 "$f: no site= or function= line"; fi
+		printf '%s\t%s\t%s\n' "$id" "$site" "$func"
+	done
+}
+if [ "$print_known" = 1 ]; then
+	known_issues
+	exit 0
+fi
 bindir=${MR_BINDIR:-$MR_TOP/selftests}
 export MR_WORKLOADS=${MR_WORKLOADS:-$MR_TOP/workloads}
 mkdir -p "$results/tests"
@@ -99,26 +125,11 @@ heartbeat() {
 } >"$results/guest-env"
 if [ -r /proc/config.gz ]; then zcat /proc/config.gz >"$results/config"; fi
 
-# Known kernel issues (configs/known-issues/*.known) whose kernel= globs
-# match this kernel's release: their splats are reported as known, not as
-# failures.  MR_KNOWN=0 (run.sh --strict) applies none.
 known_file="$results/known-issues"
-: >"$known_file"
-if [ "${MR_KNOWN:-1}" != 0 ]; then
-	release=$(uname -r)
-	for f in "$MR_TOP"/configs/known-issues/*.known; do
-		[ -f "$f" ] || continue
-		read -ra globs <<<"$(sed -n 's/^kernel=//p' "$f")"
-		for g in "${globs[@]}"; do
-			# shellcheck disable=SC2053 # $g is a glob on purpose
-			[[ $release == $g ]] || continue
-			printf '%s\t%s\n' "$(basename "$f" .known)" \
-				"$(sed -n 's/^match=//p' "$f")" >>"$known_file"
-			log "known issue applies to $release: $(basename "$f" .known)"
-			break
-		done
-	done
-fi
+known_issues >"$known_file"
+while IFS=$'\t' read -r id site func; do
+	log "known issue applies to build '$MR_BUILD_ID': $id ($func at $site)"
+done <"$known_file"
 export MR_KNOWN_FILE=$known_file
 
 read -ra progs <<<"$tests"

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,9 +385,64 @@ void mr_taint_letters(unsigned long taint, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* copy the token of @s that ends before any of @stop into @out */
+static const char *take(const char *s, const char *stop, char *out,
+			size_t len)
+{
+	size_t n = strcspn(s, stop);
+
+	if (!n || n >= len)
+		return NULL;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return s + n;
+}
+
+/* "FILE:LINE": a path, a colon, digits only */
+static bool is_site(const char *site)
+{
+	const char *colon = strrchr(site, ':');
+
+	if (!colon || colon == site || !colon[1])
+		return false;
+	while (*++colon)
+		if (!isdigit((unsigned char)*colon))
+			return false;
+	return true;
+}
+
+bool mr_splat_site(const char *line, char *site, size_t site_len,
+		   char *func, size_t func_len)
+{
+	const char *s = mr_strip_prefix(line), *at;
+
+	if (!starts(s, "WARNING: "))
+		return false;
+	s += strlen("WARNING: ");
+	if (starts(s, "CPU: ")) {
+		/* older: "CPU: 1 PID: 74 at mm/vmscan.c:3028 fn+0x4c5/0x5a0" */
+		at = strstr(s, " at ");
+		if (!at)
+			return false;
+		s = take(at + 4, " ", site, site_len);
+		if (!s || *s != ' ')
+			return false;
+		s++;
+	} else {
+		/* 7.2: "mm/vmscan.c:3028 at fn+0x4c5/0x5a0, CPU#1: sh/74" */
+		s = take(s, " ", site, site_len);
+		if (!s || !starts(s, " at "))
+			return false;
+		s += 4;
+	}
+	s = take(s, "+ ", func, func_len);
+	return s && *s == '+' && is_site(site);
+}
+
 struct known_issue {
 	char *id;
-	regex_t re;
+	char *site;
+	char *func;
 };
 
 static struct known_issue *known;
@@ -401,7 +455,8 @@ void mr_known_free(void)
 
 	for (i = 0; i < nr_known; i++) {
 		free(known[i].id);
-		regfree(&known[i].re);
+		free(known[i].site);
+		free(known[i].func);
 	}
 	free(known);
 	known = NULL;
@@ -409,10 +464,36 @@ void mr_known_free(void)
 	known_loaded = false;
 }
 
+/* "ID<TAB>FILE:LINE<TAB>FUNCTION" into @k; false if malformed or no memory */
+static bool known_parse(char *line, struct known_issue *k)
+{
+	char *site = strchr(line, '\t'), *func;
+
+	if (!site || site == line)
+		return false;
+	*site++ = '\0';
+	func = strchr(site, '\t');
+	if (!func || !func[1] || strchr(func + 1, '\t') ||
+	    strpbrk(func + 1, " +"))
+		return false;
+	*func++ = '\0';
+	if (!is_site(site) || strchr(site, ' '))
+		return false;
+	k->id = strdup(line);
+	k->site = strdup(site);
+	k->func = strdup(func);
+	if (k->id && k->site && k->func)
+		return true;
+	free(k->id);
+	free(k->site);
+	free(k->func);
+	return false;
+}
+
 int mr_known_load(const char *path)
 {
 	struct known_issue *more;
-	char *line = NULL, *tab;
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int lineno = 0, ret = 0;
@@ -434,29 +515,16 @@ int mr_known_load(const char *path)
 			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
-		tab = strchr(line, '\t');
-		if (!tab || tab == line || !tab[1]) {
-			mr_msg("%s:%d: not ID<TAB>ERE: %s", path, lineno, line);
-			ret = -EINVAL;
-			break;
-		}
-		*tab = '\0';
 		more = realloc(known, (nr_known + 1) * sizeof(*known));
 		if (!more) {
 			ret = -ENOMEM;
 			break;
 		}
 		known = more;
-		if (regcomp(&known[nr_known].re, tab + 1, REG_EXTENDED | REG_NOSUB)) {
-			mr_msg("%s:%d: bad regular expression: %s", path, lineno,
-			       tab + 1);
+		if (!known_parse(line, &known[nr_known])) {
+			mr_msg("%s:%d: not ID<TAB>FILE:LINE<TAB>FUNCTION", path,
+			       lineno);
 			ret = -EINVAL;
-			break;
-		}
-		known[nr_known].id = strdup(line);
-		if (!known[nr_known].id) {
-			regfree(&known[nr_known].re);
-			ret = -ENOMEM;
 			break;
 		}
 		nr_known++;
@@ -473,13 +541,16 @@ int mr_known_load(const char *path)
 
 const char *mr_known_match(const char *line)
 {
-	const char *msg = mr_strip_prefix(line);
+	char site[256], func[128];
 	int i;
 
 	if (!known_loaded)
 		mr_known_load(getenv("MR_KNOWN_FILE"));
+	if (!nr_known || !mr_splat_site(line, site, sizeof(site), func,
+					sizeof(func)))
+		return NULL;
 	for (i = 0; i < nr_known; i++)
-		if (!regexec(&known[i].re, msg, 0, NULL, 0))
+		if (!strcmp(known[i].site, site) && !strcmp(known[i].func, func))
 			return known[i].id;
 	return NULL;
 }

@@ -187,17 +187,38 @@ int mr_taint_read(unsigned long *taint);
 void mr_taint_letters(unsigned long taint, char *buf, size_t len);
 
 /**
- * mr_known_load() - load the known kernel issues of this run
- * @path: file of "ID<TAB>ERE" lines (run-tests.sh writes it from
- *	  configs/known-issues/ for the running kernel), NULL or "" for none
+ * mr_splat_site() - the code site a WARNING line names
+ * @line: a log line, with or without prefix
+ * @site: receives "FILE:LINE" ("mm/vmscan.c:5814")
+ * @site_len: size of @site
+ * @func: receives the function ("lru_gen_exit_memcg")
+ * @func_len: size of @func
  *
- * A known issue is a splat already analysed and reported for exactly the
- * kernel releases its file names: the first line of an incident that
- * matches ERE is reported as known and does not count as a problem, so
- * that a run on such a kernel still finds everything else.
+ * Both WARNING formats are understood: 7.2's "WARNING: FILE:LINE at
+ * FUNC+0x../0x.., CPU#n: comm/pid" and the older "WARNING: CPU: n PID: n at
+ * FILE:LINE FUNC+0x../0x..".
+ *
+ * Return: true when @line is a WARNING with a site and a function.
+ */
+bool mr_splat_site(const char *line, char *site, size_t site_len,
+		   char *func, size_t func_len);
+
+/**
+ * mr_known_load() - load the known kernel issues of this run
+ * @path: file of "ID<TAB>FILE:LINE<TAB>FUNCTION" lines (run-tests.sh writes
+ *	  it from configs/known-issues/ for the build under test), NULL or ""
+ *	  for none
+ *
+ * A known issue is one splat site, already analysed and reported, on the
+ * kernel builds its file names by identity: an incident whose first line
+ * is a WARNING at exactly that FILE:LINE in exactly that FUNCTION is
+ * reported as known and does not count as a problem, so that a run on such
+ * a build still finds everything else.  Another WARNING in the same
+ * function (another line) or at the same line of another function is not
+ * known.
  *
  * Return: number of issues loaded, or a negative errno (the file could not
- * be read, a line is not "ID<TAB>ERE", or ERE does not compile).
+ * be read, or a line is not "ID<TAB>FILE:LINE<TAB>FUNCTION").
  */
 int mr_known_load(const char *path);
 

@@ -523,31 +523,40 @@ static void test_logs_kernel(const char *kdir)
 }
 
 /*
- * Known issues: the match= line of configs/known-issues/<id>.known, loaded as
- * run-tests.sh writes it, must match the real splat the issue was filed for
- * (debug-7.2.13/dmesg.exit-memcg) and not the other real WARN (dmesg.warn,
- * try_to_inc_max_seq); malformed files are refused.  (dmesg.warn2, from the
- * lru-list-not-spliced self-check run, holds the very same splat.)
+ * Known issues: the site= and function= lines of
+ * configs/known-issues/<id>.known, loaded as run-tests.sh writes them
+ * (ID<TAB>FILE:LINE<TAB>FUNCTION), must match the real splat the issue was
+ * filed for (debug-7.2.13/dmesg.exit-memcg) and nothing else: not the other
+ * real WARN (dmesg.warn, try_to_inc_max_seq), not the other VM_WARN_ON_ONCE
+ * of the same function (dmesg.mm-list: line 5808, mm_list not empty);
+ * malformed files are refused.  (dmesg.warn2, from the lru-list-not-spliced
+ * self-check run, holds the very same splat.)
  */
+static char *known_key(const char *text, const char *key)
+{
+	const char *m = strstr(text, key);
+
+	return m ? strndup(m + strlen(key), strcspn(m + strlen(key), "\n")) :
+		   NULL;
+}
+
 static int write_known(const char *out, const char *known_file, const char *id)
 {
-	char *text, *m, *nl;
+	char *text, *site = NULL, *func = NULL;
 	FILE *f;
 	int ret = -1;
 
 	if (mr_read_file(known_file, &text) < 0)
 		return -1;
-	m = strstr(text, "\nmatch=");
+	site = known_key(text, "\nsite=");
+	func = known_key(text, "\nfunction=");
 	f = fopen(out, "we");
-	if (m && f) {
-		m += strlen("\nmatch=");
-		nl = strchr(m, '\n');
-		if (nl)
-			*nl = '\0';
-		ret = fprintf(f, "%s\t%s\n", id, m) < 0 ? -1 : 0;
-	}
+	if (site && func && f)
+		ret = fprintf(f, "%s\t%s\t%s\n", id, site, func) < 0 ? -1 : 0;
 	if (f)
 		fclose(f);
+	free(site);
+	free(func);
 	free(text);
 	return ret;
 }
@@ -579,18 +588,37 @@ static int known_in_log(const char *path, const char **id)
 static void test_known(const char *kdir)
 {
 	static const char id[] = "lru_gen_exit_memcg-nr_pages";
-	static const char * const others[] = { "dmesg.warn" };
+	static const char * const others[] = { "dmesg.warn", "dmesg.mm-list" };
 	static const struct {
 		const char *text, *what;
 	} malformed[] = {
-		{ "id\tWARNING: (unclosed\n", "a bad regular expression" },
-		{ "no tab here\n", "a line without ID<TAB>ERE" },
+		{ "no tab here\n", "a line without ID<TAB>SITE<TAB>FUNCTION" },
+		{ "id\tmm/vmscan.c\tlru_gen_exit_memcg\n", "a site without a line" },
+		{ "id\tmm/vmscan.c:58x4\tlru_gen_exit_memcg\n", "a line that is no number" },
+		{ "id\tmm/vmscan.c:5814\tlru_gen_exit_memcg+0x11b\n", "a function with an offset" },
+		{ "id\tmm/vmscan.c:5814\n", "no function" },
+		{ "id\t^WARNING: mm/vmscan\\.c:[0-9]+ at lru_gen_exit_memcg\\+\n",
+		  "a regular expression (the old format)" },
 	};
-	char tmp[] = "/tmp/mr-known.XXXXXX", path[PATH_MAX];
+	char tmp[] = "/tmp/mr-known.XXXXXX", path[PATH_MAX], site[64], func[64];
 	size_t len;
 	const char *hit;
 	size_t i;
 	int fd, n;
+
+	tap_ok(mr_splat_site("[   96.180690] WARNING: mm/vmscan.c:5814 at lru_gen_exit_memcg+0x11b/0x150, CPU#0: kworker/0:0/9",
+			     site, sizeof(site), func, sizeof(func)) &&
+	       !strcmp(site, "mm/vmscan.c:5814") &&
+	       !strcmp(func, "lru_gen_exit_memcg"),
+	       "splat site of a 7.2 WARNING: %s %s", site, func);
+	tap_ok(mr_splat_site("WARNING: CPU: 1 PID: 74 at mm/vmscan.c:3028 try_to_inc_max_seq+0x4c5/0x5a0",
+			     site, sizeof(site), func, sizeof(func)) &&
+	       !strcmp(site, "mm/vmscan.c:3028") &&
+	       !strcmp(func, "try_to_inc_max_seq"),
+	       "splat site of an older WARNING: %s %s", site, func);
+	tap_ok(!mr_splat_site("kernel BUG at mm/vmscan.c:5814!", site,
+			      sizeof(site), func, sizeof(func)),
+	       "no splat site without a function");
 
 	fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -599,7 +627,7 @@ static void test_known(const char *kdir)
 	}
 	close(fd);
 	if (write_known(tmp, KNOWN_DIR "/lru_gen_exit_memcg-nr_pages.known", id)) {
-		tap_ok(false, "known issues: %s.known has a match= line", id);
+		tap_ok(false, "known issues: %s.known has site= and function= lines", id);
 		unlink(tmp);
 		return;
 	}
@@ -613,14 +641,25 @@ static void test_known(const char *kdir)
 		tap_skip("%s: no dmesg.exit-memcg", rel(kdir));
 	}
 	for (i = 0; i < ARRAY_SIZE(others); i++) {
-		if (!fixture(kdir, others[i], path, sizeof(path)))
+		if (!fixture(kdir, others[i], path, sizeof(path))) {
+			tap_ok(false, "%s: fixture %s missing", rel(kdir),
+			       others[i]);
 			continue;
+		}
 		n = known_in_log(path, &hit);
 		tap_ok(n == 0, "%s: other WARNs are not known (%d match(es))",
 		       rel(path), n);
 	}
+	tap_ok(!!mr_known_match("WARNING: CPU: 0 PID: 9 at mm/vmscan.c:5814 lru_gen_exit_memcg+0x11b/0x150"),
+	       "known issues: the same site in the older WARNING format is known");
+	tap_ok(!mr_known_match("WARNING: mm/vmscan.c:5814 at lru_gen_exit_memcg_other+0x11b/0x150, CPU#0: kworker/0:0/9"),
+	       "known issues: the same line in another function is not known");
+	tap_ok(!mr_known_match("WARNING: mm/vmscan.c:58140 at lru_gen_exit_memcg+0x11b/0x150, CPU#0: kworker/0:0/9"),
+	       "known issues: a line number that starts alike is not known");
 	tap_ok(!mr_known_match("lru_gen_exit_memcg+0x11b/0x150"),
 	       "known issues: a Call Trace line mentioning the function is not the splat");
+	tap_ok(!mr_known_match("RIP: 0010:lru_gen_exit_memcg+0x11b/0x150"),
+	       "known issues: the RIP line of the splat is not its first line");
 
 	for (i = 0; i < ARRAY_SIZE(malformed); i++) {
 		fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
