@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run-checks.sh [GROUP...] — the project's own tests (`make check`).
-# Groups: lint unit runner vm (default: all).  Prints one "ok"/"not ok" line
+# Groups: lint unit runner kselftest vm (default: all).  Prints one "ok"/"not ok" line
 # per check and ends with "N passed, M failed"; exit 1 if any failed.
 #   lint    shellcheck on every shell script; checkpatch.pl on the C files
 #   unit    parser and classifier unit tests on real-kernel fixtures
 #   runner  run.sh exit codes and argument handling (no VM, nothing touched)
+#   kselftest  the collection installed through the kernel's kselftest
+#           Makefile/lib.mk, listed by run_kselftest.sh (tests not run)
 #   vm      host-side verdicts on a real kernel (panic, hang, killed QEMU,
 #           interrupted run), and the quick profile in QEMU: Debian sid
 #           passes, Debian 6.1 fails with dying_file's assertion named in
@@ -15,7 +17,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-groups=${*:-lint unit runner vm}
+groups=${*:-lint unit runner kselftest vm}
 npass=0 nfail=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -112,6 +114,11 @@ runner() {
 		--results "$out/garbage" --tests dying_file
 	check "unbootable kernel with --bisect exits 125" expect_rc 125 ./run.sh --bisect \
 		--kernel "$out/garbage.bzImage" --results "$out/garbage2" --tests dying_file
+}
+
+kselftest() {
+	check "kselftest: in-tree install, run_kselftest.sh lists the collection" \
+		tests/kselftest-install.sh
 }
 
 host_without_memcg() {
@@ -287,7 +294,7 @@ vm() {
 
 for g in $groups; do
 	case $g in
-	lint | unit | runner | vm) "$g" ;;
+	lint | unit | runner | kselftest | vm) "$g" ;;
 	*) echo "run-checks.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
