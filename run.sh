@@ -306,6 +306,23 @@ debug | debug-unpatched | build)
 	;;
 esac
 
+# The build's identity, the only key of a known issue (configs/known-issues/
+# build= lines): a Debian binary package, or the suite's own debug build
+# (source package, patches and .config digests, no mutation).  --ksrc trees,
+# bisects, mutants and bare images have none: nothing is excused there.
+MR_BUILD_ID=""
+if [ "$bisect" = 0 ]; then
+	case $kernel in
+	debian | debian=* | bookworm) MR_BUILD_ID="debian $kernel_package" ;;
+	debug)
+		ident="$(dirname "$kernel_image")/identity"
+		grep -q '^mutation=.' "$ident" ||
+			MR_BUILD_ID="debug $(sed -n 's/^source=//p' "$ident") patches=$(sed -n 's/^patches_sha256=//p' "$ident" | cut -c1-16) config=$(sed -n 's/^config_sha256=//p' "$ident" | cut -c1-16)"
+		;;
+	esac
+fi
+export MR_BUILD_ID
+
 # The results folder holds everything needed to understand and rerun.
 # A default folder is claimed with mkdir, so two runs started in the same
 # second get two folders.
@@ -361,6 +378,7 @@ finish_results() {
 		echo "kernel_package=$kernel_package"
 		echo "kernel_image=$kernel_image"
 		echo "kernel_patches=${kernel_patches:-}"
+		echo "build_id=$MR_BUILD_ID"
 		[ -f "$(dirname "$kernel_image")/identity" ] &&
 			sed 's/^/kernel_identity_/' "$(dirname "$kernel_image")/identity"
 		echo "config_sha256=$([ -f "$resdir/config" ] && sha256sum <"$resdir/config" | cut -c1-64)"
@@ -449,11 +467,22 @@ while :; do
 	[ -f "${resdir%-try*}/config" ] && cp "${resdir%-try*}/config" "$resdir/config"
 done
 
+# The console also holds what the kernel printed after the guest's own log
+# scan (a workqueue's splat after the last test, at power-off): badness
+# there after the first test's start marker fails a run that passed.
+late=""
+if [ "$rc" = 0 ] && [ -f "$resdir/console.log" ] && [ -x "$MR_TOP/selftests/mr_logscan" ]; then
+	late=$(MR_KNOWN_FILE=$([ -s "$resdir/known-issues" ] && echo "$resdir/known-issues") \
+		"$MR_TOP/selftests/mr_logscan" "$resdir/console.log" |
+		awk -F'\t' '$2 != "-" && $1 !~ /^known:/ { print $1 " " $2 ": " $3; exit }' || true)
+	[ -z "$late" ] || rc=1
+fi
 case $rc in
 0) reason="all tests passed" ;;
 1) reason="test failure or kernel badness" ;;
 	# the VM layer's own verdicts are in vm-status
-3) reason="infrastructure: $(sed -n 's/^reason=//p' "$resdir/vm-status" 2>/dev/null)" ;;
+3) reason="infrastructure: $(cat "$resdir/infra-reason" 2>/dev/null ||
+	sed -n 's/^reason=//p' "$resdir/vm-status" 2>/dev/null)" ;;
 4) reason="nothing could be tested: every test skipped" ;;
 130) reason="interrupted" ;;
 *) reason="runner exited $rc" ;;
@@ -461,6 +490,7 @@ esac
 if [ "$rc" = 1 ] && [ -f "$resdir/vm-status" ] && ! grep -q '^status=ok' "$resdir/vm-status"; then
 	reason="kernel: $(sed -n 's/^reason=//p' "$resdir/vm-status")"
 fi
+[ -z "$late" ] || reason="kernel badness on the console after the guest's scan: $late"
 # One splat decides (--splat): found anywhere in the kernel's log of the
 # run, the tree is bad; absent after a run that ended normally, good; absent
 # because the guest died of something else first, untestable.
