@@ -108,6 +108,16 @@ runner() {
 	check "--panic-on with an unknown event exits 2" expect_rc 2 ./run.sh --kernel debian \
 		--panic-on warn,bogus
 	check "--splat with a bad regular expression exits 2" expect_rc 2 ./run.sh --splat '('
+	check "--bootargs without --kernel exits 2" expect_rc 2 ./run.sh --bootargs numa=off
+	check "a QEMU whose run is gone is reaped, a live run's is not" reap_stale
+	# A results folder on a read-only or a full filesystem: exit 3 (125)
+	# naming the folder, before anything runs.  The filesystems are mounted
+	# in a private mount namespace: the host never sees them.
+	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+		check "results folder on a read-only filesystem: exit 3, named" results_unwritable ro 3
+		check "results folder on a full filesystem with --bisect: exit 125, named" \
+			results_unwritable full 125
+	fi
 	# a file that is no kernel: QEMU or the boot fails -> infrastructure
 	head -c 1M /dev/urandom >"$out/garbage.bzImage"
 	check "unbootable kernel exits 3" expect_rc 3 ./run.sh --kernel "$out/garbage.bzImage" \
@@ -119,6 +129,56 @@ runner() {
 kselftest() {
 	check "kselftest: in-tree install, run_kselftest.sh lists the collection" \
 		tests/kselftest-install.sh
+}
+
+# results_unwritable ro|full WANT: run.sh with its results folder on such a
+# tmpfs exits WANT, its error names the folder, and nothing says pass
+results_unwritable() {
+	local mnt=$out/mnt-$1 rc=0 bisect=""
+	[ "$2" = 125 ] && bisect=--bisect
+	mkdir -p "$mnt"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m bash -c '
+		set -e
+		if [ "$1" = ro ]; then
+			mount -t tmpfs -o ro,size=1m tmpfs "$2"
+		else
+			mount -t tmpfs -o size=64k tmpfs "$2"
+			mkdir "$2/r"
+			head -c 1M /dev/zero >"$2/fill" 2>/dev/null || true
+		fi
+		exec ./run.sh $3 --tests dying_file --results "$2/r"' _ "$1" "$mnt" "$bisect" \
+		>"$out/unwritable.log" 2>&1 || rc=$?
+	cat "$out/unwritable.log"
+	[ "$rc" = "$2" ] || { echo "expected exit $2, got $rc"; return 1; }
+	grep -q "results folder '$mnt/r'" "$out/unwritable.log" || { echo "error does not name $mnt/r"; return 1; }
+	! grep -qi 'passed' "$out/unwritable.log" || { echo "a result was claimed"; return 1; }
+}
+
+# A stand-in QEMU (a sleep named qemu-system-x86_64) registered as in
+# vm.sh, once for an owner that is gone and once for this shell: the
+# reaper kills the first and leaves the second.
+reap_stale() {
+	local cache=$out/reap-cache gone live rc=0
+	mkdir -p "$cache/running"
+	bash -c 'exec -a qemu-system-x86_64 sleep 300' &
+	gone=$!
+	bash -c 'exec -a qemu-system-x86_64 sleep 300' &
+	live=$!
+	sleep 0.2
+	# (a start time no process has: that owner is gone)
+	echo "$gone $(. scripts/lib.sh; proc_start $gone) 1 gone $$ gone /nonexistent" \
+		>"$cache/running/qemu.$gone"
+	echo "$live $(. scripts/lib.sh; proc_start $live) $$ $(. scripts/lib.sh; proc_start $$)" \
+		"$$ $(. scripts/lib.sh; proc_start $$) /nonexistent" >"$cache/running/qemu.$live"
+	MR_CACHE=$cache bash -c '. scripts/lib.sh; mr_reap_stale'
+	sleep 0.2
+	if kill -0 "$gone" 2>/dev/null; then echo "stale QEMU $gone not reaped"; rc=1; fi
+	[ ! -e "$cache/running/qemu.$gone" ] || { echo "its registration stayed"; rc=1; }
+	kill -0 "$live" 2>/dev/null || { echo "the live run's QEMU $live was reaped"; rc=1; }
+	kill "$gone" "$live" 2>/dev/null
+	wait "$gone" "$live" 2>/dev/null
+	return "$rc"
 }
 
 host_without_memcg() {
@@ -235,6 +295,79 @@ vm_qemu_killed() {
 	grep -q '^status=died' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
 }
 
+# SIGKILL of run.sh in the middle of a test: its vm.sh and QEMU die with it
+# (parent-death signals), within 5 s; the time is printed for the README
+vm_sigkill() {
+	local d=$out/sigkill pid t0 t=0 left
+	mkdir -p "$d"
+	MR_RACE_SECONDS=120 ./run.sh --kernel debian --tests reparent_race --results "$d" &
+	pid=$!
+	wait_booted "$d" || { kill "$pid"; return 1; }
+	sleep 5
+	[ -n "$(our_qemu "$d")" ] || { echo "no QEMU to kill"; return 1; }
+	t0=$(date +%s%N)
+	kill -KILL "$pid"
+	while [ -n "$(our_qemu "$d")" ] && [ "$t" -lt 5000 ]; do
+		sleep 0.1
+		t=$((($(date +%s%N) - t0) / 1000000))
+	done
+	left=$(our_qemu "$d")
+	echo "QEMU gone ${t} ms after SIGKILL of run.sh"
+	[ -z "$left" ] || { echo "QEMU still running 5 s after SIGKILL: $left"; kill -KILL "$left"; return 1; }
+}
+
+# An oops in a test window (MR_INJECT_OOPS: an oops line on the console
+# 5 s into the first test) ends the run: exit 1 within 60 s of the oops,
+# vm-status says oops, no QEMU left
+vm_oops() {
+	local d=$out/oops rc=0 t_oops t_end left
+	mkdir -p "$d"
+	# run.sh's messages stamped with the host's time: vm.sh says
+	# "kernel oops:" when it sees the oops on the console
+	MR_INJECT_OOPS=5 MR_RACE_SECONDS=120 ./run.sh --kernel debian --tests reparent_race \
+		--results "$d" 2>&1 | while IFS= read -r l; do echo "$(date +%s) $l"; done \
+		>"$out/oops.log"
+	rc=${PIPESTATUS[0]}
+	t_end=$(date +%s)
+	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$out/oops.log")
+	[ -n "$t_oops" ] || { tail -n 20 "$out/oops.log"; echo "vm.sh never saw the oops"; return 1; }
+	echo "oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")"
+	[ "$rc" = 1 ] || { echo "expected exit 1, got '$rc'"; return 1; }
+	grep -q '^status=oops' "$d/vm-status" || return 1
+	[ $((t_end - t_oops)) -le 60 ] || { echo "more than 60 s after the oops"; return 1; }
+	left=$(our_qemu "$d")
+	[ -z "$left" ] || { echo "QEMU left running: $left"; return 1; }
+}
+
+# Two runs at once sharing the cache: both finish with their own results
+vm_two_runs() {
+	local a=$out/two-a b=$out/two-b ra=0 rb=0 pa t0
+	t0=$(date +%s)
+	./run.sh --kernel debian --tests sizes_match --results "$a" >"$out/two-a.log" 2>&1 &
+	pa=$!
+	./run.sh --kernel debian --tests sizes_match --results "$b" >"$out/two-b.log" 2>&1 || rb=$?
+	wait "$pa" || ra=$?
+	echo "two runs at once: $(($(date +%s) - t0))s wall, exits $ra and $rb"
+	if [ "$ra" != 0 ] || [ "$rb" != 0 ]; then
+		tail -n 5 "$out"/two-?.log
+		return 1
+	fi
+	jq -e '.counts.pass > 0 and .counts.fail == 0' "$a/summary.json" "$b/summary.json" >/dev/null
+}
+
+# A kernel booted without the memory controller is untestable: 3 (125)
+vm_untestable() {
+	local d=$out/nomemcg rc=0
+	./run.sh --bisect --kernel debian --tests sizes_match --bootargs cgroup_disable=memory \
+		--results "$d" || rc=$?
+	[ "$rc" = 125 ] || { echo "expected 125, got $rc"; return 1; }
+	grep -q '^status=untestable' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
+	grep -q 'cgroup_disable=memory' "$d/vm-status" || return 1
+	jq -e '.vm.bootargs == "cgroup_disable=memory"' "$d/summary.json" >/dev/null ||
+		{ echo "summary.json does not record the boot parameters"; return 1; }
+	grep -q -- '--bootargs cgroup_disable=memory' "$d/command" || { cat "$d/command"; return 1; }
+}
+
 vm_interrupted() {
 	local d=$out/interrupted rc=0 pid left
 	mkdir -p "$d"
@@ -278,6 +411,10 @@ vm() {
 	check "hang during a test: a hung row names the case" vm_hang_in_test
 	check "QEMU killed: exit 1, status died" vm_qemu_killed
 	check "run.sh interrupted: QEMU and run folder gone" vm_interrupted
+	check "run.sh killed (SIGKILL) mid-test: no QEMU of it 5 s later" vm_sigkill
+	check "oops in a test: exit 1 within 60 s, status oops, no QEMU left" vm_oops
+	check "two runs at once sharing the cache both pass" vm_two_runs
+	check "--bootargs cgroup_disable=memory: untestable (125)" vm_untestable
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
 	check "quick profile on the suite's DEBUG_VM kernel passes" vm_debug
