@@ -136,6 +136,8 @@ read -ra progs <<<"$tests"
 set -- "${progs[@]}"
 echo "KTAP version 1" >"$ktap"
 echo "1..$#" >>"$ktap"
+# the boot parameters run.sh --bootargs added (guest.env's MR_BOOTARGS)
+[ -z "${MR_BOOTARGS:-}" ] || echo "# bootargs: $MR_BOOTARGS" >>"$ktap"
 n=0 npass=0 nfail=0 nskip=0
 for t in "$@"; do
 	n=$((n + 1))
