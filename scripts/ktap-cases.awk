@@ -7,6 +7,10 @@
 # ends at its "ok"/"not ok" line.  The failing assertion is the case's first
 # "# ASSERTION" diagnostic, else the harness's own "file.c:line:" message.
 # A program that failed without reporting any case gets a "(program)" row.
+# run-tests.sh's own result lines add rows: "not ok N selftests: ...: PROG
+# # crashed in CASE: LINES" (the kernel oopsed in CASE: a "crashed" row with
+# the oops's first lines) and "ok N ...: PROG # SKIP not run: WHY" (a
+# program never started after an oops: a "not_run" row).
 
 function row(name, status, why, skip) {
 	printf "%s\t%s\t%s\t%s\t%s\t%s\n", prog, name, status, why, skip, dur
@@ -50,6 +54,25 @@ function row(name, status, why, skip) {
 		}
 		row(name, status, status == "fail" ? why_case : "", skip)
 	}
+	next
+}
+
+/^not ok [0-9]+ selftests: memcg_reparent: [^ ]+ # crashed in [^ :]+: / {
+	prog = $6
+	d = $0
+	sub(/^[^#]*# crashed in /, "", d)
+	c = d
+	sub(/: .*/, "", c)
+	sub(/^[^:]*: /, "", d)
+	row(c, "crashed", d, "")
+	next
+}
+
+/^ok [0-9]+ selftests: memcg_reparent: [^ ]+ # SKIP not run: / {
+	prog = $5
+	d = $0
+	sub(/^[^#]*# SKIP /, "", d)
+	row(prog, "not_run", "", d)
 	next
 }
 

@@ -12,8 +12,14 @@
 #   known-issues      the known kernel issues applied to this build
 #                     (ID, FILE:LINE, FUNCTION)
 #   config            the running kernel's .config when /proc/config.gz exists
-# Exit: 0 all passed, 1 a test failed or the kernel misbehaved, 4 all skipped,
-# 2 bad arguments.
+#   crashed           program, case, first lines of the oops that ended it
+#   infra-reason      why the run is untestable (exit 3)
+# A program whose kernel oopses (taint D, or an oops line in its window) is
+# stopped at once; its case is "crashed" and no further program starts.
+# Exit: 0 all passed, 1 a test failed or the kernel misbehaved (badness in
+# a test's window or after it), 3 a case skipped in the suite's VM without
+# the profile declaring it (MR_ALLOWED_SKIPS), 4 all skipped, 2 bad
+# arguments.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -73,7 +79,7 @@ kmsg() { echo "memcg_reparent: $*" >/dev/kmsg 2>/dev/null || true; }
 
 # Kill what a program left running if we are interrupted: every test
 # program runs in its own session, and its cgroups are reaped after.
-current_sid="" sampler="" beat=""
+current_sid="" sampler="" beat="" watch=""
 reap_cgroups() {
 	local cg2 d pid
 	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -91,6 +97,7 @@ on_signal() {
 	[ -n "$current_sid" ] && pkill -KILL -s "$current_sid" 2>/dev/null
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
 	[ -n "$beat" ] && kill "$beat" 2>/dev/null
+	[ -n "$watch" ] && kill "$watch" 2>/dev/null
 	sleep 0.2
 	reap_cgroups
 	log "interrupted; test processes killed, cgroups reaped"
@@ -132,19 +139,84 @@ while IFS=$'\t' read -r id site func; do
 done <"$known_file"
 export MR_KNOWN_FILE=$known_file
 
+# Inside the suite's own VM (booted by vm.sh: mr.init= on the command
+# line) the environment every case needs is provided (scratch ext4, swap,
+# debugfs, 2 nodes): a case that SKIPs there is an infrastructure error
+# unless the profile declares the skip (MR_ALLOWED_SKIPS: case-name globs).
+# Local mode keeps the harness's skips.
+in_vm=${MR_SUITE_VM:-auto}
+if [ "$in_vm" = auto ]; then
+	in_vm=0
+	grep -qE '(^| )mr\.init=' /proc/cmdline 2>/dev/null && in_vm=1
+fi
+undeclared_skips() {
+	local name why g ok globs
+	read -ra globs <<<"${MR_ALLOWED_SKIPS:-}"
+	sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP *\(.*\)/\1\t\2/p' "$1" |
+		while IFS=$'\t' read -r name why; do
+			ok=0
+			for g in "${globs[@]}"; do
+				# shellcheck disable=SC2053 # $g is a glob on purpose
+				[[ $name == $g ]] && { ok=1; break; }
+			done
+			[ "$ok" = 1 ] || printf '%s: %s\n' "$name" "${why:-no reason given}"
+		done
+}
+
+# A kernel that oopsed (taint D, bit 7) is in an unknown state: the program
+# running is stopped at once, its case ends "crashed", no further program
+# starts.  oops_watch SID: kill session SID when D appears.
+TAINT_D=128
+oopsed_now() { [ $(($(taint) & TAINT_D & ~taint0)) != 0 ]; }
+oops_watch() {
+	while sleep 1 && kill -0 "$1" 2>/dev/null; do
+		oopsed_now || continue
+		log "kernel oopsed (taint D): stopping $2"
+		pkill -KILL -s "$1" 2>/dev/null
+		return
+	done
+}
+# crash_case PROG: "class<TAB>case<TAB>first lines" of the first oops in
+# PROG's window (the case whose markers hold it), from the kernel log now.
+# A plain "BUG:" line (class bug: a NULL dereference, but also a sleeping
+# function called from atomic context) is an oops only with taint D.
+crash_case() {
+	local rows
+	dmesg >"$results/.dmesg-crash" 2>/dev/null || return 0
+	rows=$("$bindir/mr_logscan" "$results/.dmesg-crash" 2>/dev/null |
+		awk -F'\t' -v p="$1" '($2 == p || index($2, p ".") == 1) &&
+			$1 ~ /^(bug|kernel_bug|oops|gpf|invalid_opcode|kasan|panic)$/' || true)
+	if [ -n "$rows" ]; then
+		# the incident's first line and the four after it
+		awk -F'\t' 'NR == 1 { print $1 "\t" $2 "\t" $3; exit }' <<<"$rows" | {
+			IFS=$'\t' read -r class c first
+			printf '%s\t%s\t%s' "$class" "$c" "$(grep -A4 -xF -- "$first" "$results/.dmesg-crash" | head -n 5 |
+				sed 's/^\[ *[0-9.]*\] //' | paste -sd'|' | sed 's/|/ | /g')"
+		}
+	fi
+	rm -f "$results/.dmesg-crash"
+}
+taint0=$(taint)
+
 read -ra progs <<<"$tests"
 set -- "${progs[@]}"
 echo "KTAP version 1" >"$ktap"
 echo "1..$#" >>"$ktap"
 # the boot parameters run.sh --bootargs added (guest.env's MR_BOOTARGS)
 [ -z "${MR_BOOTARGS:-}" ] || echo "# bootargs: $MR_BOOTARGS" >>"$ktap"
-n=0 npass=0 nfail=0 nskip=0
+n=0 npass=0 nfail=0 nskip=0 ncrash=0 oopsed="" infra=""
 for t in "$@"; do
 	n=$((n + 1))
 	prog="$bindir/$t"
+	name="selftests: memcg_reparent: $t"
+	if [ -n "$oopsed" ]; then
+		echo "ok $n $name # SKIP not run: the kernel oopsed in $oopsed" >>"$ktap"
+		continue
+	fi
 	log "[$n/$#] $t (timeout ${MR_TEST_TIMEOUT}s)"
 	kmsg "start $t"
 	start=$(date +%s.%N)
+	watch=""
 	if [ -x "$prog" ]; then
 		"$here/sampler.sh" "$results/timeseries.csv" "$t" "${MR_SAMPLE_INTERVAL:-1}" &
 		sampler=$!
@@ -153,11 +225,13 @@ for t in "$@"; do
 		current_sid=$!
 		heartbeat "$n/$#" "$t" "$current_sid" &
 		beat=$!
+		oops_watch "$current_sid" "$t" &
+		watch=$!
 		rc=0
 		wait "$current_sid" || rc=$?
-		kill "$beat" 2>/dev/null || true
-		wait "$beat" 2>/dev/null || true
-		current_sid=""
+		kill "$beat" "$watch" 2>/dev/null || true
+		wait "$beat" "$watch" 2>/dev/null || true
+		current_sid="" watch=""
 		kill "$sampler" 2>/dev/null || true
 		wait "$sampler" 2>/dev/null || true
 	else
@@ -170,7 +244,30 @@ for t in "$@"; do
 	echo "$t $rc $dur" >>"$results/programs"
 	echo "# selftests: memcg_reparent: $t" >>"$ktap"
 	sed 's/^/  /' "$results/tests/$t.log" >>"$ktap"
-	name="selftests: memcg_reparent: $t"
+	# An oops in this program's window, or taint D since the run began:
+	# its case crashed, whatever the harness had time to say.
+	crash=""
+	if [ -x "$bindir/mr_logscan" ]; then crash=$(crash_case "$t"); fi
+	IFS=$'\t' read -r cclass ccase clines <<<"$crash"
+	if oopsed_now || { [ -n "$crash" ] && [ "$cclass" != bug ] && [ "$cclass" != kasan ]; }; then
+		ccase=${ccase:-$t} clines=${clines:-taint D set, no oops line in the kernel log}
+		oopsed=$ccase
+		printf '%s\t%s\t%s\n' "$t" "$ccase" "$clines" >>"$results/crashed"
+		echo "not ok $n $name # crashed in $ccase: $clines" >>"$ktap"
+		ncrash=$((ncrash + 1)) nfail=$((nfail + 1))
+		log "[$n/$#] $t: the kernel oopsed in $ccase ($clines); starting no further programs"
+		continue
+	fi
+	if [ "$in_vm" = 1 ]; then
+		bad=$(undeclared_skips "$results/tests/$t.log")
+		if [ -n "$bad" ]; then
+			while IFS= read -r l; do
+				echo "# undeclared skip in the suite's VM: $l"
+				log "undeclared skip in the suite's VM (infrastructure): $l"
+			done <<<"$bad" >>"$ktap"
+			infra="$infra${infra:+; }$(head -n 1 <<<"$bad")"
+		fi
+	fi
 	# The harness exits 0 when every case skipped: that program tested nothing.
 	if [ "$rc" = 0 ] && grep -qE '^ok [0-9]+ ' "$results/tests/$t.log" &&
 		! grep -E '^ok [0-9]+ ' "$results/tests/$t.log" | grep -qv '# SKIP'; then
@@ -192,16 +289,30 @@ nbad=0
 if [ -x "$bindir/mr_logscan" ]; then
 	"$bindir/mr_logscan" "$results/dmesg" >"$results/badness.txt" || true
 	# badness before the first test is the boot's: recorded, not ours to
-	# judge; known issues are listed, not counted
+	# judge; known issues are listed, not counted.  Badness outside every
+	# window after the first start marker is the test's before it ("after
+	# <test>": the work its rmdirs queued) and counts; the tests saw only
+	# their own windows, so it is reported here (at most 20 lines).
 	nbad=$(awk -F'\t' '$2 != "-" && $1 !~ /^known:/' "$results/badness.txt" | wc -l)
+	awk -F'\t' '$2 ~ /^after / {
+			if (++n <= 20) printf "# kernel %s %s: %s\n", $2, $1, $3
+		}
+		END { if (n > 20) printf "# kernel: %d more outside the windows (badness.txt)\n", n - 20 }' \
+		"$results/badness.txt" >>"$ktap"
 else
 	log "mr_logscan not built: kernel log not scanned"
 	nfail=$((nfail + 1))
 fi
-echo "# totals: pass:$npass fail:$nfail skip:$nskip kernel_badness:$nbad" >>"$ktap"
+echo "# totals: pass:$npass fail:$nfail skip:$nskip crashed:$ncrash kernel_badness:$nbad" >>"$ktap"
 
 if [ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ]; then
 	exit 1
+fi
+# A verdict needs the environment: in the suite's VM an undeclared skip
+# makes the run untestable as it stands (exit 3), never a pass.
+if [ -n "$infra" ]; then
+	echo "undeclared skip in the suite's VM: $infra" >"$results/infra-reason"
+	exit 3
 fi
 if [ "$npass" -eq 0 ] && [ "$nskip" -gt 0 ]; then
 	exit 4

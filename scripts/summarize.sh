@@ -5,11 +5,18 @@
 # left there: ktap.log, programs, badness.txt, console-badness.txt,
 # guest-env, vm-status, console.log and run.env (run.sh's own facts: kernel, command,
 # exit code and reason).  Uses only awk and jq; prints nothing on success.
+# A flood of badness (hundreds of thousands of list corruption reports) must
+# not cost the report: data reaches jq through files, never as arguments,
+# and summary.json keeps per class the count and the first MR_BADNESS_CAP
+# (20) lines; badness.txt and console-badness.txt keep them all.
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:?usage: summarize.sh RESULTS_DIR}
 cd "$dir"
+cap=${MR_BADNESS_CAP:-20}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-summary.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 # Test cases as a JSON array (see ktap-cases.awk for the TSV columns).
 cases_json() {
@@ -39,7 +46,7 @@ lost_cases() {
 	status=$(sed -n 's/^status=//p' vm-status 2>/dev/null)
 	reason=$(sed -n 's/^reason=//p' vm-status 2>/dev/null)
 	case $status in
-	panic | died) status=crashed ;;
+	panic | died | oops) status=crashed ;;
 	hang) status=hung ;;
 	*) return 0 ;;
 	esac
@@ -76,14 +83,41 @@ lost_cases() {
 		}'
 }
 
-# badness.txt / console-badness.txt rows: class <TAB> test <TAB> line
-badness_json() {
-	if [ -f "$1" ]; then
-		jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
-			| {class: .[0], test: .[1], line: (.[2:] | join("\t"))})' "$1"
-	else
-		echo '[]'
-	fi
+# badness.txt and console-badness.txt rows (class <TAB> test <TAB> line) as
+# one list: the guest's log is complete when the guest survived, the
+# console when it did not, so a console line the guest also has counts
+# once.  Writes $tmp/bad.tsv (at most $cap rows per class) and
+# $tmp/classes.tsv (class, rows, rows kept, rows that count: in or after a
+# test's window and not a known issue).
+badness_merge() {
+	awk -F'\t' -v cap="$cap" -v classes="$tmp/classes.tsv" '
+		FNR == 1 { file++ }
+		NF < 3 { next }
+		{
+			line = $3
+			for (i = 4; i <= NF; i++)
+				line = line "\t" $i
+		}
+		file == 1 { seen[line] = 1 }
+		file == 2 && (line in seen) { next }
+		{
+			if (!($1 in total))
+				order[++nc] = $1
+			total[$1]++
+			if ($2 != "-" && $1 !~ /^known:/)
+				counted[$1]++
+			if (kept[$1] < cap) {
+				kept[$1]++
+				print $1 "\t" $2 "\t" line
+			}
+		}
+		END {
+			for (i = 1; i <= nc; i++)
+				printf "%s\t%d\t%d\t%d\n", order[i], total[order[i]],
+					kept[order[i]], counted[order[i]] + 0 >classes
+		}' "$(ls badness.txt 2>/dev/null || echo /dev/null)" \
+		"$(ls console-badness.txt 2>/dev/null || echo /dev/null)" >"$tmp/bad.tsv"
+	touch "$tmp/classes.tsv"
 }
 
 # KEY=VALUE files as a JSON object (values stay strings)
@@ -125,23 +159,36 @@ lost_json() {
 		   skip_reason: null, duration_ms: null, program_seconds: null})'
 }
 
+cases_json >"$tmp/cases.json"
+lost_json >"$tmp/lost.json"
+badness_merge
+kv_json guest-env >"$tmp/guest.json"
+kv_json vm-status >"$tmp/vm.json"
+kv_json run.env >"$tmp/run.json"
 jq -n \
-	--argjson cases "$(cases_json)" \
-	--argjson lost "$(lost_json)" \
-	--argjson guest_badness "$(badness_json badness.txt)" \
-	--argjson console_badness "$(badness_json console-badness.txt)" \
-	--argjson guest "$(kv_json guest-env)" \
-	--argjson vm "$(kv_json vm-status)" \
-	--argjson run "$(kv_json run.env)" '
-	# a splat belongs to the test that was running; the guest log is
-	# complete when the guest survived, the console when it did not
-	($cases + $lost) as $cases
-	| ($guest_badness + ($console_badness
-		| map(select(.line as $l | $guest_badness | map(.line) | index($l) | not))))
-		as $bad
+	--slurpfile cases "$tmp/cases.json" \
+	--slurpfile lost "$tmp/lost.json" \
+	--rawfile bad "$tmp/bad.tsv" \
+	--rawfile classes "$tmp/classes.tsv" \
+	--slurpfile guest "$tmp/guest.json" \
+	--slurpfile vm "$tmp/vm.json" \
+	--slurpfile run "$tmp/run.json" '
+	$guest[0] as $guest | $vm[0] as $vm | $run[0] as $run
+	# a case the guest marked "crashed" replaces the harness row of the
+	# same case (the harness may have seen its child die first)
+	| ($cases[0] + $lost[0]) as $all
+	| ($all | map(select(.status == "crashed") | .name)) as $crashed
+	| ($all | map(select(.status == "crashed" or (.name as $n | $crashed | index($n) | not))))
+		as $cases
+	| ($bad | split("\n") | map(select(length > 0) | split("\t")
+		| {class: .[0], test: .[1], line: (.[2:] | join("\t"))})) as $bad
+	| ($classes | split("\n") | map(select(length > 0) | split("\t")
+		| {class: .[0], count: (.[1] | tonumber), shown: (.[2] | tonumber),
+		   counted: (.[3] | tonumber)})) as $classes
 	| {
 	  kernel: {release: ($guest.release // $run.kernel_release),
 		   package: $run.kernel_package, image: $run.kernel_image,
+		   build_id: $run.build_id,
 		   config_sha256: $run.config_sha256,
 		   lru_gen_enabled: $guest.lru_gen_enabled,
 		   taint_before: $guest.taint_before, taint_after: $guest.taint_after,
@@ -155,12 +202,18 @@ jq -n \
 			or .status == "hung")) | length),
 		   not_run: ($cases | map(select(.status == "not_run")) | length),
 		   skip: ($cases | map(select(.status == "skip")) | length),
-		   kernel_badness: ($bad | map(select(.test != "-" and
-			(.class | startswith("known:") | not))) | length),
-		   known_issues: ($bad | map(select(.class | startswith("known:"))) | length)},
+		   kernel_badness: ($classes | map(.counted) | add // 0),
+		   known_issues: ($classes | map(select(.class | startswith("known:")) | .count)
+			| add // 0)},
+	  # a splat belongs to the test whose window holds it, or, outside
+	  # every window, to the test before it ("after <test>")
 	  tests: ($cases | map(. as $c | . + {kernel_badness:
-		($bad | map(select(.test == $c.program or (.test | startswith($c.program + "."))
-			or (.test | startswith($c.program + ":")))) | map(.class + ": " + .line))})),
+		($bad | map(select((.test | sub("^after "; "")) as $t
+			| $t == $c.program or ($t | startswith($c.program + "."))
+			or ($t | startswith($c.program + ":"))))
+		| map((if (.test | startswith("after ")) then "\(.test): " else "" end)
+			+ .class + ": " + .line))})),
+	  kernel_badness_classes: $classes,
 	  kernel_badness: $bad
 	}' >summary.json
 complete_ktap

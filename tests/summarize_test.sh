@@ -63,3 +63,67 @@ row=$(printf '%s\n' '# selftests: memcg_reparent: dying_file' \
 [ "$row" = "dying_file.tree.offline:1834,dying_file.chain8.offline:," ] ||
 	{ echo "not ok: durations '$row'"; exit 1; }
 echo "ok: duration_ms of each case"
+
+# Badness outside every window (issue 7.1): mr_logscan over a log with a
+# WARN between dying_file's end and dying_anon's start and a Bad page state
+# after the last test (tests/fixtures/debug-7.2.13/dmesg.after-a): both
+# count, each named after the test before it
+cp -r "$top/tests/fixtures/results/7.2-failures" "$tmp/a"
+rc=0
+"$top/selftests/mr_logscan" "$top/tests/fixtures/debug-7.2.13/dmesg.after-a" >"$tmp/a/badness.txt" || rc=$?
+[ "$rc" = 1 ] || { echo "not ok: mr_logscan exit $rc on dmesg.after-a, expected 1"; exit 1; }
+"$top/scripts/summarize.sh" "$tmp/a"
+s="$tmp/a/summary.json"
+echo "# summarize.sh with badness after the windows"
+expect '.counts.kernel_badness' 2
+expect '[.kernel_badness[] | "\(.class) \(.test)"] | join(",")' \
+	"warning after dying_file,bad_page after reparent_race"
+expect '[.tests[] | select(.program == "dying_file") | .kernel_badness[0] | split(":")[0]] | unique | join(",")' \
+	"after dying_file"
+expect '[.tests[] | select(.program == "reparent_race") | .kernel_badness[0] | split(": ")[1]] | unique | join(",")' \
+	"bad_page"
+expect '[.tests[] | select(.program == "dying_anon") | .kernel_badness | length] | add' 0
+
+# A case the guest ended "crashed" (its kernel oopsed: run-tests.sh's
+# result line names the case and the oops's first lines) replaces the
+# harness's own row for it; programs never started are "not_run"
+cp -r "$top/tests/fixtures/results/7.2-failures" "$tmp/k"
+head -n 17 "$top/tests/fixtures/results/7.2-failures/ktap.log" >"$tmp/k/ktap.log"
+printf '%s\n' '  not ok 2 dying_file.chain8.offline' \
+	'not ok 1 selftests: memcg_reparent: dying_file # crashed in dying_file.chain8.offline: BUG: kernel NULL pointer dereference, address: 0000000000000008 | #PF: supervisor read access in kernel mode' \
+	'ok 2 selftests: memcg_reparent: dying_anon # SKIP not run: the kernel oopsed in dying_file.chain8.offline' \
+	'ok 3 selftests: memcg_reparent: sizes_match # SKIP not run: the kernel oopsed in dying_file.chain8.offline' \
+	'ok 4 selftests: memcg_reparent: reparent_race # SKIP not run: the kernel oopsed in dying_file.chain8.offline' \
+	>>"$tmp/k/ktap.log"
+sed -i '2,$d' "$tmp/k/programs"
+"$top/scripts/summarize.sh" "$tmp/k"
+s="$tmp/k/summary.json"
+echo "# summarize.sh on a run whose kernel oopsed in dying_file.chain8"
+expect '.counts | "\(.pass)/\(.fail)/\(.skip)/\(.not_run)"' "1/1/0/3"
+expect '.tests[] | select(.status == "crashed") | .name' "dying_file: dying_file.chain8.offline"
+expect '.tests[] | select(.status == "crashed") | .assertion | test("^BUG: kernel NULL pointer dereference.*#PF")' true
+
+# A flood (issue 7.2): 10 MB of badness on each side (the real WARN line of
+# dmesg.warn, renumbered), the console's copy of the guest's lines plus its
+# own.  summary.json is written, small, with the full counts.
+cp -r "$top/tests/fixtures/results/7.2-failures" "$tmp/f"
+line=$(grep -m1 'WARNING: mm/vmscan.c:3028' "$top/tests/fixtures/debug-7.2.13/dmesg.warn" | sed 's/^\[ *[0-9.]*\] //')
+awk -v l="$line" 'BEGIN { for (i = 0; i < 80000; i++)
+	printf "warning\treparent_race.reclaim.offline\t[%12.6f] %s\n", i / 1000, l }' >"$tmp/f/badness.txt"
+{ cat "$tmp/f/badness.txt"
+  awk -v l="$line" 'BEGIN { for (i = 0; i < 100; i++)
+	printf "list_corruption\tafter reparent_race\t[%12.6f] list_del corruption. %s\n", 900 + i, l }'
+} >"$tmp/f/console-badness.txt"
+size=$(du -m "$tmp/f/badness.txt" | cut -f1)
+[ "$size" -ge 10 ] || { echo "not ok: flood fixture only ${size} MB"; exit 1; }
+start=$(date +%s)
+"$top/scripts/summarize.sh" "$tmp/f" || { echo "not ok: summarize.sh failed on a ${size} MB flood"; exit 1; }
+s="$tmp/f/summary.json"
+echo "# summarize.sh on a ${size} MB flood in $(($(date +%s) - start)) s"
+expect '.counts.kernel_badness' 80100
+expect '[.kernel_badness_classes[] | "\(.class)=\(.count)/\(.shown)"] | join(",")' \
+	"warning=80000/20,list_corruption=100/20"
+expect '.kernel_badness | length' 40
+sz=$(stat -c %s "$s")
+[ "$sz" -lt 200000 ] || { echo "not ok: summary.json is $sz bytes"; exit 1; }
+echo "ok: summary.json is $sz bytes"
