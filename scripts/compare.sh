@@ -89,7 +89,8 @@ out=$(jq -n -r \
 	def run($d): "\($d) (\(.kernel.release // "?"), profile \(.profile // "?"), seed \(.seed // "?"), exit \(.exit_code // "?"))";
 	def pct($x; $y): if $x == 0 then "new" else ((($y - $x) * 100 / $x) | round
 		| if . > 0 then "+\(.)%" else "\(.)%" end) end;
-	def beyond($x; $y; $floor): $x != null and $y != null and ($y - $x | fabs) >= $floor
+	def beyond($x; $y; $floor): ($x | type) == "number" and ($y | type) == "number"
+		and ($y - $x | fabs) >= $floor
 		and (if $x == 0 then $y != 0 else (($y - $x) | fabs) * 100 / ($x | fabs) > $noise end);
 	def section($title; $rows): "\($title): \($rows | length)", ($rows[] | "  " + .);
 
