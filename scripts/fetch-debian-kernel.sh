@@ -123,6 +123,9 @@ done
 if [ "$kind" = source ]; then
 	tarball=$(find "$out/root/usr/src" -maxdepth 1 -name 'linux-source-*.tar.*' | head -n 1)
 	[ -n "$tarball" ] || die 3 "$pkg holds no source tarball"
+	# the package lists are no longer read: let other fetches of this
+	# suite go on while the source tree unpacks (minutes)
+	flock -u 9
 	tar -C "$out" -xf "$tarball"
 	rm -rf "$out/root"
 	tree=$(find "$out" -mindepth 1 -maxdepth 1 -type d -name 'linux-source-*' | head -n 1)
