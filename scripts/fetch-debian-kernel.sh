@@ -98,6 +98,11 @@ if [ -n "$want" ] && [ "$want" != "$version" ]; then
 fi
 
 out="$MR_CACHE/kernels/$pkg-$version"
+# and one writer per kernel folder, held to the end (the suite's lock is
+# released before a source tree unpacks)
+mkdir -p "$MR_CACHE/kernels"
+exec 8>"$out.lock"
+flock 8
 if [ -f "$out/.complete" ]; then
 	echo "$out"
 	exit 0
