@@ -47,6 +47,7 @@
 #include "kselftest_harness.h"
 
 #include "mr_cgroup.h"
+#include "mr_diag.h"
 #include "mr_kmsg.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
@@ -1073,8 +1074,11 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
 	if (swap > 0)
 		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after memory.reclaim of t, which holds %lld bytes of swap: swap records pin a memcg by its id",
 		       dying, swap);
+	else if (mr_diag_removed_wbs(ctx->run.mnt) > 0)
+		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t, no swap, a cgroup writeback of a removed cgroup remains (above): its inodes pin it",
+		       dying);
 	else
-		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t, no swap: no cause the suite knows, a leaked reference?",
+		mr_msg("diagnosis: still dying (nr_dying_descendants=%lld) after one more offline and memory.reclaim of t, no swap, no writeback: no cause the suite knows, a leaked reference?",
 		       dying);
 }
 
@@ -1102,11 +1106,18 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 		return;
 	held = mr_list_removed(ctx);
 	mr_dying_clues(ctx);
+	if (mr_diag_removed_wbs(ctx->run.mnt) == 0)
+		mr_msg("no cgroup writeback of a removed cgroup on any bdi");
 	/* freed now or not, the bound was missed: the assertion stands */
 	if (!mr_dying_kick_diagnosis(ctx)) {
 		ctx->dying_failed = true;
 		ctx->dying_held = held;
 	}
+	/* a count that cannot be read proves nothing: it must not pass */
+	if (dying < 0 || (ctx->dying_mem_base >= 0 && dying_mem < 0))
+		MR_ASSERTION("dying_memcgs",
+			     "cgroup.stat of %s unreadable: nr_dying_descendants=%lld nr_dying_subsys_memory=%lld",
+			     ctx->root, dying, dying_mem);
 	if (dying > ctx->dying_base)
 		MR_ASSERTION("dying_memcgs",
 			     "nr_dying_descendants=%lld expected<=%lld (waited %lld ms)",
