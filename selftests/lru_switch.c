@@ -3,23 +3,26 @@
  * lru_switch - MGLRU switched on and off while memcgs come and go
  *
  *	t				test root, target of the reclaimer
- *	├── keeper			anon holders move here before rmdir
- *	├── c1				a leaf, or c1/g (random): created,
- *	├── c2 ...			loaded, offlined in a loop
+ *	├── keeper			holders move here before an rmdir
+ *	├── k0c0/l1/.../l<d-1>		churner 0's subtree of this cycle
+ *	├── k1c5/l1 ...			churner 1's, ... (MR_CHURNERS of them)
  *
- *	ctl (outside t)		workers: the switcher writes "y" and "n" to
- *				/sys/kernel/mm/lru_gen/enabled at random
- *				intervals of 0-50 ms; the reclaimer writes
- *				memory.reclaim on t
+ *	ctl (outside t)		churners and workers: the switcher writes
+ *				"y" and "n" to /sys/kernel/mm/lru_gen/enabled
+ *				at random intervals of 0-50 ms; the reclaimer
+ *				writes memory.reclaim on t and on random
+ *				memcgs below it
  *
  * Switching moves every folio of every memcg between the generations and
  * the classic active/inactive lists, and a memcg going offline reparents
  * its folios with the one or the other code depending on the switch, so
  * the two must agree on every list they leave behind.  For MR_RACE_SECONDS
- * each iteration creates a child, writes a file in it (fio, or C with
- * MR_JOBS=0), faults MR_ANON_MB of anon in it from a task that then moves
- * to the keeper (so the anon stays charged to the child), and offlines the
- * child; holders exit a few iterations later.
+ * the churn engine (lib/mr_churn.c, as in reparent_race) builds, loads and
+ * removes subtrees up to MR_RACE_DEPTH deep with MR_CHURNERS churners at
+ * once.  Churner 0's leaf also gets this test's own load: a file writer of
+ * MR_FILE_MB (fio, or C with MR_JOBS=0) and MR_ANON_MB of anon from a task
+ * that then moves to the keeper (so the anon stays charged to the leaf)
+ * and exits a few cycles later.
  *
  * At quiescence (workers stopped, tasks gone, syncfs) the switch is forced
  * to a known state, MGLRU in variant "to_mglru", the classic LRU in
@@ -31,13 +34,17 @@
  *   reparented_reachable	memory.reclaim on t frees the page cache
  *   lru_switch_toggles	the switcher switched at least twice
  *   race_workers		no worker met an errno that is no normal answer
- *   no_oom_kill, kernel_clean	(teardown) no memcg OOM kill in t's subtree,
- *				no limit being set; no WARN, BUG, bad taint
+ *   worker_effect		some memory.reclaim writes took effect
+ *   churn			no churner failed
+ *   no_oom_kill, kernel_clean	(teardown) no memcg OOM kill in t's subtree
+ *				(the churners set memory.high, never
+ *				memory.max); no WARN, BUG, bad taint
  *
  * The original value of the switch is restored at the end, whatever way
  * the test ends (mr_lru_gen_set()).
  */
 #include "mr_test.h"
+#include "mr_churn.h"
 
 #define MAX_HOLDERS	8
 
@@ -125,88 +132,114 @@ static int release_oldest(struct mr_child *holders, int *nr)
 	return ret ? 1 : 0;
 }
 
-/* One create, load, offline cycle of child @i; returns memcgs offlined. */
-static int cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
-		 const char *keeper, int i, struct mr_child *holders,
-		 int *nr_holders, int *holder_failures)
+/* The test's own leaf load, run by churner 0 (struct mr_churn_load) */
+struct leaf_load {
+	struct __test_metadata *metadata;
+	struct mr_ctx *ctx;
+	struct mr_child holders[MAX_HOLDERS];
+	int nr_holders;
+	int holder_failures;
+};
+
+/*
+ * Cycle @cycle of churner 0: a page cache writer of MR_FILE_MB in its leaf
+ * and an anon holder of MR_ANON_MB that moves to the keeper (so the anon
+ * stays charged to the leaf) and exits a few cycles later; the engine then
+ * offlines the subtree.
+ */
+static int leaf_load(void *arg, const char *leaf, const char *keeper,
+		     int cycle)
 {
+	struct leaf_load *l = arg;
+	struct __test_metadata *_metadata = l->metadata;
+	struct mr_ctx *ctx = l->ctx;
 	long long bytes = ctx->p.file_mb << 20;
 	size_t anon = (size_t)ctx->p.anon_mb << 20;
-	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX], name[32];
-	bool nested = rand() % 2;
+	char file[PATH_MAX], name[32];
 	struct mr_child c, *h;
 
-	MR_OK("cycle", mr_pathf(top, sizeof(top), "%s/c%d", ctx->root, i));
-	MR_OK("cycle", mr_pathf(leaf, sizeof(leaf), nested ? "%s/g" : "%s",
-				top));
-	MR_OK("cycle", mr_cg_create(leaf));
-
-	snprintf(name, sizeof(name), "c%d.dat", i);
+	snprintf(name, sizeof(name), "c%d.dat", cycle + 1);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
 	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes, NULL));
 	if (mr_child_wait(&c, MR_LOAD_MS))
-		MR_FATAL("load", "writer of c%d failed", i);
+		MR_FATAL("load", "writer of c%d failed", cycle + 1);
 
-	if (*nr_holders == MAX_HOLDERS)
-		*holder_failures += release_oldest(holders, nr_holders);
-	h = &holders[(*nr_holders)++];
+	if (l->nr_holders == MAX_HOLDERS)
+		l->holder_failures += release_oldest(l->holders,
+						     &l->nr_holders);
+	h = &l->holders[l->nr_holders++];
 	MR_OK("load", mr_spawn_fn(h, "anon holder", leaf, hold_anon, &anon));
 	if (mr_child_ready(h, MR_LOAD_MS)) {
 		mr_child_wait(h, 1000);
-		MR_FATAL("load", "anon holder of c%d did not get ready", i);
+		MR_FATAL("load", "anon holder of c%d did not get ready",
+			 cycle + 1);
 	}
 	MR_OK("move", mr_cg_enter(keeper, h->pid));
 	MR_OK("load", mr_syncfs(ctx));
+	return 0;
+}
 
-	MR_OK("offline", mr_cg_rmdir(leaf, MR_DYING_MS));
-	if (nested)
-		MR_OK("offline", mr_cg_rmdir(top, MR_DYING_MS));
-	return 1 + nested;
+/* At the end of churner 0: let the holders exit; returns how many failed */
+static int leaf_load_finish(void *arg)
+{
+	struct leaf_load *l = arg;
+
+	while (l->nr_holders)
+		l->holder_failures += release_oldest(l->holders,
+						     &l->nr_holders);
+	return l->holder_failures;
 }
 
 TEST_F_TIMEOUT(lru_switch, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct mr_child holders[MAX_HOLDERS], workers[2];
-	int i, nr_holders = 0, offlines = 0, holder_failures = 0;
+	struct leaf_load l = { .metadata = _metadata, .ctx = ctx };
+	struct mr_churn_cfg cfg = {
+		.root = ctx->root, .ctl = ctx->ctl, .files = ctx->files,
+		.run = &ctx->run, .seed = ctx->p.seed,
+		.seconds = ctx->p.race_seconds,
+		.load = { .leaf = leaf_load, .finish = leaf_load_finish,
+			  .arg = &l },
+	};
 	struct switcher sw = { .ctx = ctx };
-	long long deadline;
+	struct mr_churn_stats cs;
+	struct mr_child switcher_c;
 	char keeper[PATH_MAX];
+	int ret;
 
 	srand(ctx->p.seed);
+	MR_OK("params", mr_churn_params(ctx->root, &cfg.churners,
+					&cfg.max_depth));
 	sw.toggles = mmap(NULL, sizeof(*sw.toggles), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sw.toggles);
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
 	MR_OK("setup_tree", mr_cg_create(keeper));
+	cfg.keeper = keeper;
 
-	MR_OK("workers", mr_spawn_fn(&workers[0], "switcher", ctx->ctl,
+	MR_OK("workers", mr_spawn_fn(&switcher_c, "switcher", ctx->ctl,
 				     switcher, &sw));
-	MR_OK("workers", mr_spawn_fn(&workers[1], "reclaimer", ctx->ctl,
-				     mr_reclaimer, ctx));
-
-	deadline = mr_now_ms() + ctx->p.race_seconds * 1000;
-	for (i = 1; mr_now_ms() < deadline; i++)
-		offlines += cycle(_metadata, ctx, keeper, i, holders,
-				  &nr_holders, &holder_failures);
-
-	for (i = 0; i < 2; i++)
-		kill(workers[i].pid, SIGTERM);
-	for (i = 0; i < 2; i++)
-		if (mr_child_wait(&workers[i], MR_LOAD_MS))
-			MR_ASSERTION("race_workers", "%s failed (see above)",
-				     workers[i].name);
-	while (nr_holders)
-		holder_failures += release_oldest(holders, &nr_holders);
-	if (holder_failures)
-		MR_ASSERTION("load", "%d anon holder(s) failed",
-			     holder_failures);
-	mr_msg("%d memcgs offlined in %ld s, MGLRU switched %ld times",
-	       offlines, ctx->p.race_seconds, *sw.toggles);
+	ret = mr_churn_run(&cfg, &cs);
+	kill(switcher_c.pid, SIGTERM);
+	if (mr_child_wait(&switcher_c, MR_LOAD_MS))
+		MR_ASSERTION("race_workers", "%s failed (see above)",
+			     switcher_c.name);
+	mr_churn_report(&cfg, &cs);
+	if (ret)
+		MR_ASSERTION("churn", "failed=%d expected==0 (churners and workers, see above)",
+			     cs.failed);
+	if (cs.holder_failures)
+		MR_ASSERTION("load", "%ld holder(s) failed", cs.holder_failures);
+	mr_msg("%ld memcgs offlined in %ld s, MGLRU switched %ld times",
+	       cs.offlines, ctx->p.race_seconds, *sw.toggles);
 	if (*sw.toggles < 2)
 		MR_ASSERTION("lru_switch_toggles",
 			     "toggles=%ld expected>=2", *sw.toggles);
+	if (!cs.reclaim_effective)
+		MR_ASSERTION("worker_effect",
+			     "reclaim_effective=0 expected>0 (of %ld memory.reclaim writes)",
+			     cs.reclaim_cmds);
 
 	MR_OK("lru_switch", mr_lru_gen_set(ctx, variant->end_mglru));
 	mr_msg("final state: MGLRU %s%s", variant->end_mglru ? "on" : "off",

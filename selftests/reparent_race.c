@@ -3,33 +3,41 @@
  * reparent_race - offline memcgs while reclaim and MGLRU aging/eviction run
  *
  *	t				test root, target of the workers
- *	├── keeper			stress-ng tasks move here before rmdir
- *	├── c1				a leaf, or c1/g when nested (random)
- *	├── c2 ...			created, loaded, offlined in a loop
+ *	├── keeper			holders move here before an rmdir
+ *	├── k0c0/l1/.../l<d-1>		churner 0's subtree of this cycle
+ *	├── k1c5/l1 ...			churner 1's, ... (MR_CHURNERS of them)
  *
- *	ctl (outside t)		workers: memory.reclaim on t; in variant
+ *	ctl (outside t)		churners and workers: memory.reclaim on t
+ *				and on random memcgs below it; in variant
  *				"lrugen" also "+" aging and "-" eviction of
  *				random memcgs of t's subtree (debugfs lru_gen)
  *
- * For MR_RACE_SECONDS each iteration creates a child, writes a file in it
- * (fio: in order, at random or through a mapping), sometimes reads back an
- * older file (fio, refaulting pages another memcg had), runs a stress-ng
- * holder in it (vm, mmap of a file, POSIX shm or pagemove), moves that to
- * the keeper while it goes on (HOLD_SECONDS more, then the test stops it),
- * and offlines the child.  The mix comes from the seed and is logged.
- * MR_JOBS=0 does the same with in-process C (one writer, one reader, an anon
- * rewriter) instead of fio and stress-ng.  In variant
- * "lrugen" each offline first gives parent and child different numbers of
- * generations (the seed's case): the child aged up to MAX_NR_GENS while the
- * parent is evicted down to MIN_NR_GENS, and the reverse on the next one.
+ * For MR_RACE_SECONDS, MR_CHURNERS churners (lib/mr_churn.c) each build a
+ * subtree of a depth drawn from the seed up to MR_RACE_DEPTH, load every
+ * level (page cache on the scratch disk, anon of short-lived tasks and of
+ * holders that keep touching it), put memory.high on some inner levels,
+ * and remove it bottom-up in one go or leaf by leaf.  Churner 0's leaf also
+ * gets this test's own load: a file writer of MR_FILE_MB (fio: in order, at
+ * random or through a mapping), sometimes a reader of an older file (fio,
+ * refaulting pages another memcg had), and a stress-ng holder (vm, mmap of
+ * a file, POSIX shm or pagemove) that moves to the keeper and goes on there
+ * for HOLD_SECONDS.  The mix comes from the seed and is logged; MR_JOBS=0
+ * does the same with in-process C.  In variant "lrugen" each leaf offline
+ * first gives leaf and parent different numbers of generations (the seed's
+ * case: the leaf aged up to MAX_NR_GENS while the parent is evicted down to
+ * MIN_NR_GENS, and the reverse on the next one), and a page table walk of
+ * the leaf (aging with force_scan) runs while its holder moves out and the
+ * leaf is removed.  The intensity is printed as one "# intensity:" line.
  *
  * At quiescence (workers stopped, tasks gone, syncfs) the assertions of the
  * other tests must hold: dying_memcgs, the size checks of sizes_match
  * (lru_split, lru_local, lrugen_sizes, lrugen_old_slots,
  * lrugen_no_dying_pages) and reparented_reachable; race_workers fails when
- * a worker met an errno that is no normal answer.
+ * a worker met an errno that is no normal answer, worker_effect when none
+ * of a worker's commands took effect, churn when a churner failed.
  */
 #include "mr_test.h"
+#include "mr_churn.h"
 
 #define MAX_HOLDERS	32
 /*
@@ -84,140 +92,6 @@ FIXTURE_SETUP(reparent_race)
 FIXTURE_TEARDOWN_PARENT(reparent_race)
 {
 	mr_teardown(_metadata, &self->ctx);
-}
-
-/*
- * Errnos that are answers, not failures, of the lru_gen commands.  ERANGE:
- * 6.1 refuses to age a memcg that already has MAX_NR_GENS without
- * force_scan (7.2 does not return it).
- */
-static bool normal_answer(int ret)
-{
-	return !ret || ret == -EAGAIN || ret == -EEXIST || ret == -EINVAL ||
-	       ret == -EINTR || ret == -ENOENT || ret == -ERANGE;
-}
-
-static bool in_subtree(const struct mr_ctx *ctx, const char *path)
-{
-	return !strcmp(path, ctx->kroot) || mr_kpath_below(path, ctx->kroot);
-}
-
-/* Picks a random memcg of t's subtree that has an id; NULL if none. */
-static const struct mr_lrugen_memcg *pick(const struct mr_ctx *ctx,
-					  const struct mr_lrugen *lg)
-{
-	const struct mr_lrugen_memcg *found = NULL;
-	int i, n = 0;
-
-	for (i = 0; i < lg->nr_memcgs; i++) {
-		if (!lg->memcgs[i].id || !lg->memcgs[i].nr_nodes ||
-		    !in_subtree(ctx, lg->memcgs[i].path))
-			continue;
-		/* reservoir sampling */
-		if (!(rand() % ++n))
-			found = &lg->memcgs[i];
-	}
-	return found;
-}
-
-static unsigned long long oldest(const struct mr_lrugen_node *n)
-{
-	return n->min_seq[0] < n->min_seq[1] ? n->min_seq[0] : n->min_seq[1];
-}
-
-/* "+" aging and "-" eviction of random memcgs of the subtree */
-static int lrugen_worker(void *arg)
-{
-	const struct mr_ctx *ctx = arg;
-	const struct mr_lrugen_memcg *m;
-	const struct mr_lrugen_node *n;
-	struct mr_lrugen lg;
-	int ret, bad = 0;
-	bool age;
-
-	mr_worker_init(ctx, 2);
-	while (!mr_stop) {
-		ret = mr_lrugen_read(false, &lg);
-		if (ret) {
-			bad++;
-			break;
-		}
-		m = pick(ctx, &lg);
-		if (m) {
-			n = &m->nodes[rand() % m->nr_nodes];
-			age = rand() % 2;
-			if (age)
-				ret = mr_lrugen_age(m->id, n->nid, n->max_seq,
-						    rand() % 201, rand() % 2);
-			else
-				ret = mr_lrugen_evict(m->id, n->nid, oldest(n),
-						      rand() % 201,
-						      1 + rand() % 256);
-			if (!normal_answer(ret) && bad++ < 5)
-				mr_err(ret, "lru_gen %c %llu %d",
-				       age ? '+' : '-', m->id, n->nid);
-		}
-		mr_lrugen_free(&lg);
-		mr_sleep_ms(rand() % 10);
-	}
-	return bad ? 1 : 0;
-}
-
-static int nr_gens(const struct mr_lrugen_node *n)
-{
-	return n->max_seq - oldest(n) + 1;
-}
-
-/*
- * Age (@grow) the memcg named @kpath to MAX_NR_GENS generations on every
- * node, or evict it down to MIN_NR_GENS.  The workers interfere, so this is
- * best effort: it returns the smallest (@grow) or largest number of
- * generations seen at the end, or a negative errno.
- */
-static int shape_gens(const char *kpath, bool grow)
-{
-	const struct mr_lrugen_memcg *m;
-	int try, i, ret = 0, got = 0;
-	const struct mr_lrugen_node *n;
-	struct mr_lrugen lg;
-	bool done;
-
-	for (try = 0; try < 2 * MR_MAX_NR_GENS; try++) {
-		ret = mr_lrugen_read(false, &lg);
-		if (ret)
-			return ret;
-		m = mr_lrugen_find(&lg, kpath);
-		if (!m) {
-			mr_lrugen_free(&lg);
-			return -ENOENT;
-		}
-		done = true;
-		got = grow ? MR_MAX_NR_GENS : MR_MIN_NR_GENS;
-		for (i = 0; i < m->nr_nodes; i++) {
-			n = &m->nodes[i];
-			if (grow && nr_gens(n) < MR_MAX_NR_GENS) {
-				ret = mr_lrugen_age(m->id, n->nid, n->max_seq,
-						    -1, -1);
-				got = nr_gens(n) < got ? nr_gens(n) : got;
-				done = false;
-			} else if (!grow && nr_gens(n) > MR_MIN_NR_GENS) {
-				/* swappiness 200: evict anon too when swap exists */
-				ret = mr_lrugen_evict(m->id, n->nid,
-						      n->max_seq - MR_MIN_NR_GENS,
-						      200, -1);
-				got = nr_gens(n) > got ? nr_gens(n) : got;
-				done = false;
-			}
-			if (!normal_answer(ret))
-				break;
-		}
-		mr_lrugen_free(&lg);
-		if (!normal_answer(ret))
-			return ret;
-		if (done)
-			return got;
-	}
-	return got;
 }
 
 /*
@@ -394,46 +268,51 @@ static bool holder_loaded(const char *cg, struct mr_child *holder,
 	return *got >= want || mr_child_poll(holder) != -EBUSY;
 }
 
-struct race_stats {
-	int offlines;
-	int mismatched;
-	int holder_failures;
-	/* how often each job file ran */
+/* How the job files were mixed; shared with churner 0, which runs them */
+struct race_mix {
 	int writers[ARRAY_SIZE(writer_jobs)];
 	int readers[ARRAY_SIZE(reader_jobs)];
 	int holders[ARRAY_SIZE(holder_jobs)];
 };
 
-/* One create, load, offline cycle of child @i. */
-static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
-		  const char *keeper, int i, bool lrugen,
-		  struct holder *holders, int *nr_holders,
-		  struct race_stats *st)
+/* The test's own leaf load, run by churner 0 (struct mr_churn_load) */
+struct leaf_load {
+	struct __test_metadata *metadata;
+	struct mr_ctx *ctx;
+	struct race_mix *mix;
+	struct holder holders[MAX_HOLDERS];
+	int nr_holders;
+	int holder_failures;
+};
+
+/*
+ * Cycle @cycle of churner 0: into its leaf, a page cache writer of
+ * MR_FILE_MB, sometimes a reader of an older cycle's file, and a holder
+ * that moves to the keeper and goes on there; the engine then offlines the
+ * subtree.
+ */
+static int leaf_load(void *arg, const char *leaf, const char *keeper,
+		     int cycle)
 {
+	struct leaf_load *l = arg;
+	struct __test_metadata *_metadata = l->metadata;
+	struct mr_ctx *ctx = l->ctx;
 	long long bytes = ctx->p.file_mb << 20, want, got = -1, waited;
 	const struct holder_job *hj;
-	struct growth g;
-	bool loaded;
-	size_t w, r;
-	int old;
-	char top[PATH_MAX], leaf[PATH_MAX], file[PATH_MAX];
-	char kleaf[PATH_MAX], kparent[PATH_MAX], name[32];
-	bool nested = rand() % 2, grow = i % 2, running;
-	int child_gens, parent_gens;
+	char file[PATH_MAX], name[32];
 	struct mr_child c;
 	struct holder *h;
-
-	MR_OK("cycle", mr_pathf(top, sizeof(top), "%s/c%d", ctx->root, i));
-	MR_OK("cycle", mr_pathf(leaf, sizeof(leaf), nested ? "%s/g" : "%s",
-				top));
-	MR_OK("cycle", mr_cg_create(leaf));
+	struct growth g;
+	bool loaded, running;
+	int i = cycle + 1, old;
+	size_t w, r;
 
 	snprintf(name, sizeof(name), "c%d.dat", i);
 	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
 	w = rand() % ARRAY_SIZE(writer_jobs);
 	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes,
 				      writer_jobs[w]));
-	st->writers[w] += ctx->p.jobs;
+	l->mix->writers[w] += ctx->p.jobs;
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_FATAL("load", "writer %s of c%d failed", c.name, i);
 	if (i > KEEP_FILES) {
@@ -450,17 +329,17 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 		r = rand() % ARRAY_SIZE(reader_jobs);
 		MR_OK("load", mr_start_reader(&c, ctx, leaf, file, bytes,
 					      reader_jobs[r]));
-		st->readers[r] += ctx->p.jobs;
+		l->mix->readers[r] += ctx->p.jobs;
 		if (mr_child_wait(&c, MR_LOAD_MS))
 			MR_FATAL("load", "reader %s in c%d failed", c.name, i);
 	}
 
 	/* the pool is full: the longest-moved holder goes early */
-	if (*nr_holders == MAX_HOLDERS) {
-		st->holder_failures += !stop_holder(&holders[0]);
-		holders[0] = holders[--*nr_holders];
+	if (l->nr_holders == MAX_HOLDERS) {
+		l->holder_failures += !stop_holder(&l->holders[0]);
+		l->holders[0] = l->holders[--l->nr_holders];
 	}
-	h = &holders[(*nr_holders)++];
+	h = &l->holders[l->nr_holders++];
 	hj = &holder_jobs[ctx->p.jobs ? rand() % ARRAY_SIZE(holder_jobs) : 0];
 	want = (ctx->p.anon_mb << 20) / (hj->keeps ? 2 : 4);
 	if (!hj->keeps)
@@ -481,28 +360,21 @@ static void cycle(struct __test_metadata *_metadata, struct mr_ctx *ctx,
 			 want, h->c.name, running ? "running" : "exited",
 			 waited);
 	}
-	st->holders[hj - holder_jobs] += ctx->p.jobs;
+	l->mix->holders[hj - holder_jobs] += ctx->p.jobs;
 	MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
 	h->moved_ms = mr_now_ms();
 	MR_OK("load", mr_syncfs(ctx));
+	l->holder_failures += stop_holders(l->holders, &l->nr_holders, false);
+	return 0;
+}
 
-	if (lrugen) {
-		MR_OK("cycle", mr_cg_kpath(&ctx->run, leaf, kleaf,
-					   sizeof(kleaf)));
-		MR_OK("cycle", mr_cg_kpath(&ctx->run, nested ? top : ctx->root,
-					   kparent, sizeof(kparent)));
-		child_gens = shape_gens(kleaf, grow);
-		parent_gens = shape_gens(kparent, !grow);
-		MR_OK("lru_gen", child_gens);
-		MR_OK("lru_gen", parent_gens);
-		st->mismatched += child_gens != parent_gens;
-	}
+/* At the end of churner 0: stop the holders; returns how many failed */
+static int leaf_load_finish(void *arg)
+{
+	struct leaf_load *l = arg;
 
-	MR_OK("offline", mr_cg_rmdir(leaf, MR_DYING_MS));
-	if (nested)
-		MR_OK("offline", mr_cg_rmdir(top, MR_DYING_MS));
-	st->offlines += 1 + nested;
-	st->holder_failures += stop_holders(holders, nr_holders, false);
+	return l->holder_failures +
+	       stop_holders(l->holders, &l->nr_holders, true);
 }
 
 /* One line per kind of load: how often each job file ran. */
@@ -521,57 +393,60 @@ static void print_mix(const char *what, const char *const *jobs,
 TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct holder holders[MAX_HOLDERS];
-	struct mr_child workers[2];
-	int i, nr_holders = 0, nr_workers = 0;
-	struct race_stats st = {};
+	struct leaf_load l = { .metadata = _metadata, .ctx = ctx };
+	struct mr_churn_cfg cfg = {
+		.root = ctx->root, .ctl = ctx->ctl, .files = ctx->files,
+		.run = &ctx->run, .seed = ctx->p.seed,
+		.seconds = ctx->p.race_seconds, .lrugen = variant->lrugen,
+		.load = { .leaf = leaf_load, .finish = leaf_load_finish,
+			  .arg = &l },
+	};
+	struct mr_churn_stats cs;
 	char keeper[PATH_MAX];
-	long long deadline;
+	int i, ret;
 
 	srand(ctx->p.seed);
+	MR_OK("params", mr_churn_params(ctx->root, &cfg.churners,
+					&cfg.max_depth));
+	l.mix = mmap(NULL, sizeof(*l.mix), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, l.mix);
+	memset(l.mix, 0, sizeof(*l.mix));
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
 	MR_OK("setup_tree", mr_cg_create(keeper));
+	cfg.keeper = keeper;
 
-	MR_OK("workers", mr_spawn_fn(&workers[nr_workers++], "reclaimer",
-				     ctx->ctl, mr_reclaimer, ctx));
-	if (variant->lrugen)
-		MR_OK("workers", mr_spawn_fn(&workers[nr_workers++],
-					     "lru_gen worker", ctx->ctl,
-					     lrugen_worker, ctx));
-
-	deadline = mr_now_ms() + ctx->p.race_seconds * 1000;
-	for (i = 1; mr_now_ms() < deadline; i++)
-		cycle(_metadata, ctx, keeper, i, variant->lrugen, holders,
-		      &nr_holders, &st);
-
-	for (i = 0; i < nr_workers; i++)
-		kill(workers[i].pid, SIGTERM);
-	for (i = 0; i < nr_workers; i++)
-		if (mr_child_wait(&workers[i], MR_LOAD_MS))
-			MR_ASSERTION("race_workers", "%s failed (see above)",
-				     workers[i].name);
-	st.holder_failures += stop_holders(holders, &nr_holders, true);
-	if (st.holder_failures)
-		MR_ASSERTION("load", "%d holder(s) failed (see above)",
-			     st.holder_failures);
-	mr_msg("%d memcgs offlined in %ld s%s", st.offlines,
-	       ctx->p.race_seconds, variant->lrugen ? "" : " (no lru_gen)");
-	if (variant->lrugen)
-		mr_msg("%d leaf offlines with parent and child generations differing",
-		       st.mismatched);
+	ret = mr_churn_run(&cfg, &cs);
+	mr_churn_report(&cfg, &cs);
+	if (ret)
+		MR_ASSERTION("churn", "failed=%d expected==0 (churners and workers, see above)",
+			     cs.failed);
+	if (cs.holder_failures)
+		MR_ASSERTION("load", "%ld holder(s) failed (see above)",
+			     cs.holder_failures);
+	/* a worker whose commands never took effect exercised nothing */
+	if (!cs.reclaim_effective)
+		MR_ASSERTION("worker_effect",
+			     "reclaim_effective=0 expected>0 (of %ld memory.reclaim writes)",
+			     cs.reclaim_cmds);
+	if (variant->lrugen && !cs.lrugen_effective)
+		MR_ASSERTION("worker_effect",
+			     "lrugen_effective=0 expected>0 (of %ld lru_gen commands)",
+			     cs.lrugen_cmds);
 	if (ctx->p.jobs) {
 		const char *holders_names[ARRAY_SIZE(holder_jobs)];
 
 		for (i = 0; i < (int)ARRAY_SIZE(holder_jobs); i++)
 			holders_names[i] = holder_jobs[i].job;
-		print_mix("writers", writer_jobs, st.writers,
+		print_mix("writers", writer_jobs, l.mix->writers,
 			  ARRAY_SIZE(writer_jobs));
-		print_mix("readers", reader_jobs, st.readers,
+		print_mix("readers", reader_jobs, l.mix->readers,
 			  ARRAY_SIZE(reader_jobs));
-		print_mix("holders", holders_names, st.holders,
+		print_mix("holders", holders_names, l.mix->holders,
 			  ARRAY_SIZE(holder_jobs));
 	}
+	munmap(l.mix, sizeof(*l.mix));
 
 	MR_OK("load", mr_syncfs(ctx));
 	mr_check_dying(_metadata, ctx);

@@ -61,7 +61,7 @@
 #define MAX_HOLDERS	4
 #define MAX_DEPTH	256
 /* a holder touches its pages every HOLD_TOUCH_MS */
-#define HOLD_TOUCH_MS	5
+#define HOLD_TOUCH_MS	20
 
 /* Counters and flags shared by the churners, the workers and the caller. */
 struct churn_shared {
@@ -135,7 +135,8 @@ static long env_long(const char *name, long def, long min, long max, int *bad)
 
 int mr_churn_params(const char *root, int *churners, int *max_depth)
 {
-	long long limit;
+	long long limit = LLONG_MAX;
+	char path[PATH_MAX], *buf, *end;
 	int bad = 0;
 
 	*churners = env_long("MR_CHURNERS", 2 * mr_nr_cpus(), 1, 256, &bad);
@@ -143,8 +144,14 @@ int mr_churn_params(const char *root, int *churners, int *max_depth)
 	if (bad)
 		return -EINVAL;
 	/* "max", or a number of levels allowed below root */
-	if (!mr_cg_value(root, "cgroup.max.depth", &limit) &&
-	    limit < *max_depth) {
+	if (!mr_pathf(path, sizeof(path), "%s/cgroup.max.depth", root) &&
+	    mr_read_file(path, &buf) >= 0) {
+		limit = strtoll(buf, &end, 10);
+		if (end == buf)
+			limit = LLONG_MAX;
+		free(buf);
+	}
+	if (limit < *max_depth) {
 		mr_msg("MR_RACE_DEPTH=%d: %s/cgroup.max.depth allows %lld",
 		       *max_depth, root, limit);
 		*max_depth = limit;
@@ -473,11 +480,12 @@ static int level_file(struct churner *ch, int level, int cycle, char *out,
 
 /* Creates and loads level @level at @cg; @leaf: the deepest one. */
 static int build_level(struct churner *ch, const char *cg, int level,
-		       int cycle, bool leaf, int below)
+		       int cycle, bool leaf)
 {
-	char file[PATH_MAX], high[32];
+	char file[PATH_MAX];
 	struct level_load l = { .file = file };
 	struct mr_child c, *h;
+	long long deadline;
 	int ret;
 
 	ret = mr_cg_create(cg);
@@ -521,19 +529,45 @@ static int build_level(struct churner *ch, const char *cg, int level,
 			return churn_fail(ch, "move", "%s: %s", cg,
 					  strerror(-ret));
 	}
-	/* limit reclaim inside the tree: about half of what it will hold */
-	if (!(rand() % 4)) {
-		snprintf(high, sizeof(high), "%d",
-			 (below + 1) * MR_CHURN_FILE_BYTES);
-		ret = mr_cg_write(cg, "memory.high", high);
-		if (ret)
-			return churn_fail(ch, "cycle", "memory.high %s: %s",
-					  cg, strerror(-ret));
-		add(ch->sh->st.high_limits, 1);
-	}
-	ret = mr_cg_write(cg, "cgroup.subtree_control", "+memory");
+	/*
+	 * EBUSY: the loader that just exited may still count as a task of the
+	 * cgroup until it has switched out for the last time (7.x unlinks it
+	 * from its css_set only then), after its parent reaped it.
+	 */
+	deadline = mr_now_ms() + RMDIR_MS;
+	while ((ret = mr_cg_try_write(cg, "cgroup.subtree_control",
+				      "+memory")) == -EBUSY &&
+	       mr_now_ms() < deadline)
+		mr_sleep_ms(1);
 	return ret ? churn_fail(ch, "cycle", "subtree_control %s: %s", cg,
 				strerror(-ret)) : 0;
+}
+
+/*
+ * Limit reclaim inside the tree: memory.high of @cg set to half of what it
+ * holds, once its subtree is loaded.  The write reclaims down to the limit
+ * itself; a limit set before the loads throttled every loader (the penalty
+ * sleep of tasks charging over memory.high) and cut the churn rate tenfold.
+ * Never memory.max: its OOM kills would fail the test.
+ */
+static int set_high(struct churner *ch, const char *cg)
+{
+	long long cur;
+	char val[32];
+	int ret;
+
+	ret = mr_memory_current(cg, &cur);
+	if (ret)
+		return churn_fail(ch, "cycle", "memory.current %s: %s", cg,
+				  strerror(-ret));
+	snprintf(val, sizeof(val), "%lld", cur / 2 + mr_page_size());
+	ret = mr_cg_try_write(cg, "memory.high", val);
+	/* EAGAIN, EINTR: the reclaim to the new limit gave up, it is set */
+	if (ret && ret != -EAGAIN && ret != -EINTR)
+		return churn_fail(ch, "cycle", "memory.high %s: %s", cg,
+				  strerror(-ret));
+	add(ch->sh->st.high_limits, 1);
+	return 0;
 }
 
 /* Counts the pages @cg holds (all of them move to its parent at rmdir). */
@@ -609,6 +643,7 @@ static int churn_cycle(struct churner *ch, int cycle)
 	bool bottom_up = rand() % 2;
 	struct gens g = { .nr_nodes = 0 };
 	size_t ends[MAX_DEPTH];
+	long long t0 = mr_now_ms(), t;
 	pid_t walk = 0;
 	int ret;
 
@@ -620,12 +655,13 @@ static int churn_cycle(struct churner *ch, int cycle)
 				       sizeof(path) - ends[j - 1], "/l%d", j);
 		ends[j] = strlen(path);
 		if (!ret)
-			ret = build_level(ch, path, j, cycle, j == depth - 1,
-					  depth - 1 - j);
+			ret = build_level(ch, path, j, cycle, j == depth - 1);
 	}
 	if (ret)
 		return ret == -1 ? -1 : churn_fail(ch, "cycle", "%s: %s", path,
 						   strerror(-ret));
+	t = mr_now_ms();
+	add(ch->sh->st.build_ms, t - t0);
 	if (depth > __atomic_load_n(&ch->sh->st.deepest, __ATOMIC_RELAXED))
 		__atomic_store_n(&ch->sh->st.deepest, depth, __ATOMIC_RELAXED);
 	if (!ch->k && cfg->load.leaf) {
@@ -635,6 +671,8 @@ static int churn_cycle(struct churner *ch, int cycle)
 					  path, ret);
 	}
 
+	t0 = mr_now_ms();
+	add(ch->sh->st.leaf_load_ms, t0 - t);
 	if (cfg->lrugen) {
 		if (depth > 1)
 			level_path(parent, path, ends, depth - 2);
@@ -643,6 +681,16 @@ static int churn_cycle(struct churner *ch, int cycle)
 		if (shape(ch, path, parent, cycle, &g))
 			return -1;
 	}
+	t = mr_now_ms();
+	add(ch->sh->st.shape_ms, t - t0);
+	/*
+	 * Not in churner 0's subtrees: the throttling of memory.high would
+	 * reach the test's own holders there (swap-ins), which must run on.
+	 */
+	for (j = 0; j < depth - 1 && ch->k; j++)
+		if (!(rand() % 4) &&
+		    set_high(ch, level_path(cg, path, ends, j)))
+			return -1;
 	if (bottom_up && count_reparented(ch, level_path(cg, path, ends, 0)))
 		return -1;
 	if (g.nr_nodes)
@@ -674,6 +722,7 @@ static int churn_cycle(struct churner *ch, int cycle)
 						  strerror(-ret));
 		}
 	}
+	add(ch->sh->st.remove_ms, mr_now_ms() - t);
 	add(ch->sh->st.cycles, 1);
 	add(ch->sh->st.bottom_up, bottom_up);
 	return 0;
@@ -725,10 +774,11 @@ int mr_churn_run(const struct mr_churn_cfg *cfg, struct mr_churn_stats *st)
 
 	start = mr_now_ms();
 	wctx = (struct churner){ .cfg = cfg, .sh = sh };
-	if (mr_spawn_fn(&workers[nr_workers++], "reclaimer", cfg->ctl,
+	if (!cfg->no_workers &&
+	    mr_spawn_fn(&workers[nr_workers++], "reclaimer", cfg->ctl,
 			reclaimer, &wctx))
 		nr_workers--, failed++;
-	if (cfg->lrugen && mr_spawn_fn(&workers[nr_workers++],
+	if (!cfg->no_workers && cfg->lrugen && mr_spawn_fn(&workers[nr_workers++],
 				       "lru_gen worker", cfg->ctl,
 				       lrugen_worker, &wctx))
 		nr_workers--, failed++;
@@ -768,17 +818,24 @@ out:
 	return failed ? -1 : 0;
 }
 
+static double per(long long total, long n)
+{
+	return n ? (double)total / n : 0;
+}
+
 void mr_churn_report(const struct mr_churn_cfg *cfg,
 		     const struct mr_churn_stats *st)
 {
 	double s = st->elapsed_ms > 0 ? st->elapsed_ms / 1000.0 : 1;
 
-	mr_msg("intensity: offlines=%ld offlines_per_s=%.1f reparented_file_pages=%lld reparented_anon_pages=%lld gen_mismatch_offlines=%ld worker_cmds_effective=%ld reparented_pages_per_s=%.0f cycles=%ld bottom_up=%ld churners=%d max_depth=%d deepest=%ld reclaim_cmds=%ld reclaim_effective=%ld lrugen_cmds=%ld lrugen_effective=%ld walks=%ld shaped=%ld high_limits=%ld high_events=%lld seconds=%.1f",
+	mr_msg("intensity: offlines=%ld offlines_per_s=%.1f reparented_file_pages=%lld reparented_anon_pages=%lld gen_mismatch_offlines=%ld worker_cmds_effective=%ld reparented_pages_per_s=%.0f cycles=%ld bottom_up=%ld churners=%d max_depth=%d deepest=%ld reclaim_cmds=%ld reclaim_effective=%ld lrugen_cmds=%ld lrugen_effective=%ld walks=%ld shaped=%ld high_limits=%ld high_events=%lld seconds=%.1f cycle_ms_build=%.0f cycle_ms_leaf_load=%.0f cycle_ms_shape=%.0f cycle_ms_remove=%.0f",
 	       st->offlines, st->offlines / s, st->file_pages, st->anon_pages,
 	       st->gen_mismatch, st->reclaim_effective + st->lrugen_effective,
 	       (st->file_pages + st->anon_pages) / s, st->cycles,
 	       st->bottom_up, cfg->churners, cfg->max_depth, st->deepest,
 	       st->reclaim_cmds, st->reclaim_effective, st->lrugen_cmds,
 	       st->lrugen_effective, st->walks, st->shaped, st->high_limits,
-	       st->high_events, s);
+	       st->high_events, s, per(st->build_ms, st->cycles),
+	       per(st->leaf_load_ms, st->cycles), per(st->shape_ms, st->cycles),
+	       per(st->remove_ms, st->cycles));
 }

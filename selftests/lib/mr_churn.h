@@ -49,6 +49,8 @@ struct mr_churn_load {
  * @max_depth: deepest subtree (MR_RACE_DEPTH)
  * @lrugen: shape parent/child generations before offlines and run the
  *	    lru_gen aging/eviction worker
+ * @no_workers: no memory.reclaim or lru_gen worker (the benchmark's plain
+ *		mode)
  * @load: the test's own leaf load (may be all NULL)
  */
 struct mr_churn_cfg {
@@ -62,6 +64,7 @@ struct mr_churn_cfg {
 	int churners;
 	int max_depth;
 	bool lrugen;
+	bool no_workers;
 	struct mr_churn_load load;
 };
 
@@ -85,6 +88,10 @@ struct mr_churn_cfg {
  * @lrugen_effective: those the kernel accepted (aged or evicted)
  * @walks: accepted aging commands with force_scan on a leaf about to go
  * @holder_failures: holders that died before they were stopped
+ * @build_ms: time the churners spent creating and loading subtrees
+ * @leaf_load_ms: ... in the test's own leaf load (churner 0)
+ * @shape_ms: ... shaping generations and setting memory.high
+ * @remove_ms: ... removing subtrees
  * @elapsed_ms: from the first churner start to the last churner exit
  * @failed: churners or workers that failed (their messages are above)
  */
@@ -105,6 +112,10 @@ struct mr_churn_stats {
 	long lrugen_effective;
 	long walks;
 	long holder_failures;
+	long long build_ms;
+	long long leaf_load_ms;
+	long long shape_ms;
+	long long remove_ms;
 	long long elapsed_ms;
 	int failed;
 };
