@@ -27,14 +27,13 @@ want=""
 
 apt_dir="$MR_CACHE/apt-$suite"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-# One fetch per suite at a time: two run.sh sharing the cache (a nightly
-# beside a bisect, two checkouts) would otherwise update the same package
-# lists and unpack into the same kernel folder at once.  The second waits,
-# then finds the kernel complete.
+# Two run.sh sharing the cache (a nightly beside a bisect, two checkouts)
+# read the suite's package lists together (a shared lock), but an update
+# of the lists takes it alone; each kernel folder has one writer (below).
 exec 9>"$apt_dir/.lock"
-if ! flock -n 9; then
-	log "waiting for another fetch from $suite"
-	flock 9
+if ! flock -n -s 9; then
+	log "waiting for an update of the $suite package list"
+	flock -s 9
 fi
 
 # The mirror and keyring of the system's main Debian entry (deb822 or one-line).
@@ -52,9 +51,9 @@ if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
 fi
 [ -n "$mirror" ] || die 3 "no Debian mirror found in /etc/apt sources"
 
-cat >"$apt_dir/sources.list" <<SRC
-deb [signed-by=$keyring] $mirror $suite main
-SRC
+# (renamed into place: a concurrent fetch reads the old or the new one)
+echo "deb [signed-by=$keyring] $mirror $suite main" >"$apt_dir/sources.list.$$"
+mv -f "$apt_dir/sources.list.$$" "$apt_dir/sources.list"
 # APT::Sandbox::User=root: apt would drop to _apt for downloads, which
 # cannot write into root's cache, and warn "Download is performed
 # unsandboxed as root" for every file; the lists and archives here are ours.
@@ -68,12 +67,18 @@ apt_opts="-o Dir::Etc::SourceList=$apt_dir/sources.list
 
 # Refresh the package list at most every 6 hours: sid moves, but not that fast.
 stamp="$apt_dir/lists/.stamp"
-if [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; then
+stale() { [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; }
+if stale; then
+	flock -x 9
+fi
+# (another fetch may have updated them while this one waited)
+if stale; then
 	log "updating the $suite package list"
 	# shellcheck disable=SC2086 # apt_opts is a word list
 	apt-get $apt_opts -qq update >&2 || die 3 "apt-get update for $suite failed"
 	touch "$stamp"
 fi
+flock -s 9
 
 # shellcheck disable=SC2086
 pkgnames() { apt-cache $apt_opts pkgnames "$1" 2>/dev/null; }
