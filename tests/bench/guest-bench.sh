@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # guest-bench.sh OUT_DIR SECONDS — inside the VM (tests/bench.sh starts it):
-# churn_bench bare and driver, alternated twice each in this one boot, then
-# bare again with memory.reclaim and MGLRU aging of the parent running
+# churn_bench bare and driver, alternated twice each in this one boot, and
+# the race tests' churn engine (race_bench: concurrent churners, subtrees
+# loaded at every level) plain and with its reclaim and lru_gen workers,
+# then bare again with memory.reclaim and MGLRU aging of the parent running
 # concurrently.  Writes OUT_DIR/bench.json.
 set -eu
 
@@ -35,6 +37,12 @@ for round in 1 2; do
 	run bare
 	run driver
 done
+# offlines/s of the race engine: no workers, then its own workers running
+# (memory.reclaim of its root and random memcgs, MGLRU shaping, aging and
+# eviction), beside bare and bare with reclaim and aging
+"$here/race_bench" plain "$parent" "$scratch" "$secs" | grep '^mode=' | tee -a "$out/bench.txt"
+"$here/race_bench" pressure "$parent" "$scratch" "$secs" | grep '^mode=' | tee -a "$out/bench.txt"
+rm -f "$scratch"/churn.k*
 
 # Concurrent pressure: reclaim from the parent, and age its MGLRU lists
 # (the "+ memcg_id node max_seq" command; EINVAL/EEXIST answers to a stale
@@ -70,6 +78,10 @@ awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		printf "{\"bare_cycles_per_s\": %.1f, \"driver_cycles_per_s\": %.1f, ", b, d
 		printf "\"ratio\": %.2f, ", d / b
 		printf "\"bare_with_reclaim_and_aging_cycles_per_s\": %.1f, ", rate["bare+reclaim+aging"]
+		r = rate["race"] / n["race"]; rp = rate["race+pressure"] / n["race+pressure"]
+		printf "\"race_offlines_per_s\": %.1f, \"race_over_bare\": %.2f, ", r, r / b
+		printf "\"race_with_workers_offlines_per_s\": %.1f, ", rp
+		printf "\"race_with_workers_over_bare_with_reclaim_and_aging\": %.2f, ", rp / rate["bare+reclaim+aging"]
 		printf "\"step_ms\": {\"bare\": %s, \"driver\": %s}}\n", steps("bare"), steps("driver")
 	}' "$out/bench.txt" >"$out/bench.json"
 cat "$out/bench.json"
