@@ -75,7 +75,10 @@ bisect=0
 exit_with() {
 	local rc=$1
 	shift
-	[ -n "${resdir:-}" ] && [ -d "${resdir:-}" ] && finish_results "$rc" "$*"
+	# (a --results folder exists before finish_results is defined: an
+	# interruption while the kernel is fetched summarizes nothing)
+	[ -n "${resdir:-}" ] && [ -d "${resdir:-}" ] && declare -F finish_results >/dev/null &&
+		finish_results "$rc" "$*"
 	if [ "$bisect" = 1 ]; then
 		case $rc in
 		0 | 1) ;;
