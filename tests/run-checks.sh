@@ -302,6 +302,11 @@ vm_sigkill() {
 	mkdir -p "$d"
 	MR_RACE_SECONDS=120 ./run.sh --kernel debian --tests reparent_race --results "$d" &
 	pid=$!
+	# (fetching, building the test programs and the initramfs come first:
+	# bounded apart from the boot, at 5 minutes)
+	t=600
+	while [ ! -e "$d/console.log" ] && [ "$t" -gt 0 ]; do sleep 0.5; t=$((t - 1)); done
+	t=0
 	wait_booted "$d" || { kill "$pid"; return 1; }
 	sleep 5
 	[ -n "$(our_qemu "$d")" ] || { echo "no QEMU to kill"; return 1; }
