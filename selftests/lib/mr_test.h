@@ -148,6 +148,8 @@ struct mr_params {
  * @taint: taint flags at the start
  * @mglru: MGLRU enabled and debugfs lru_gen readable
  * @dying_base: nr_dying_descendants of @root at the start
+ * @base_dying_base: nr_dying_descendants of the run subtree's parent at the
+ *	start (-1: unreadable); the teardown waits for it again
  * @dying_mem_base: nr_dying_subsys_memory of @root at the start, -1 if the
  *		    kernel has no such key
  * @start_ms: mr_now_ms() when the setup began
@@ -167,6 +169,7 @@ struct mr_ctx {
 	unsigned long taint;
 	bool mglru;
 	long long dying_base;
+	long long base_dying_base;
 	long long dying_mem_base;
 	long long start_ms;
 	bool dying_failed;
@@ -824,6 +827,9 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 		ret = mr_cgroup_stat(ctx->root, "nr_dying_descendants",
 				     &ctx->dying_base);
 	}
+	if (!ret && mr_cgroup_stat(ctx->run.base, "nr_dying_descendants",
+				   &ctx->base_dying_base))
+		ctx->base_dying_base = -1;
 	if (!ret) {
 		ret = mr_cgroup_stat(ctx->root, "nr_dying_subsys_memory",
 				     &ctx->dying_mem_base);
@@ -862,6 +868,39 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
 					      long long held);
 
+/*
+ * The work that removing memcgs starts is asynchronous: offline, reparenting,
+ * css_free and lru_gen_exit_memcg() run from workqueues, after the rmdir
+ * returned.  Before the test closes its kernel-log window, wait until its
+ * whole subtree is freed (the run subtree's parent back at the dying count
+ * it had at the start), so that what those workers report lands in the
+ * window of the test that caused it.  Not freed within the bound is itself
+ * a dying_memcgs failure: the test's own root stays dying.  A test whose
+ * dying check already failed waits briefly: its failure is known, and a
+ * kernel without reparenting would otherwise spend the full bound in every
+ * test.
+ */
+static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
+				     const struct mr_ctx *ctx)
+{
+	long long dying = -1, waited;
+
+	if (ctx->base_dying_base < 0)
+		return;
+	if (mr_poll_until(!mr_cgroup_stat(ctx->run.base, "nr_dying_descendants",
+					  &dying) &&
+			  dying <= ctx->base_dying_base,
+			  ctx->dying_failed ? 2000 : MR_DYING_MS, &waited,
+			  "the test's removed subtree to be freed"))
+		return;
+	if (mr_diag_removed_wbs(ctx->run.mnt) == 0)
+		mr_msg("no cgroup writeback of a removed cgroup on any bdi");
+	MR_ASSERTION("dying_memcgs",
+		     "test subtree %s not freed after its removal: nr_dying_descendants of %s=%lld expected<=%lld (waited %lld ms)",
+		     ctx->run.path, ctx->run.base, dying, ctx->base_dying_base,
+		     waited);
+}
+
 static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx *ctx)
 {
 	char end[300];
@@ -885,6 +924,7 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	if (ret)
 		MR_ASSERTION("cleanup", "restore %s: %s", MR_LRU_GEN_ENABLED,
 			     strerror(-ret));
+	mr_wait_run_freed(_metadata, ctx);
 
 	snprintf(end, sizeof(end), MR_NAME ": end %s", ctx->name);
 	ret = mr_kmsg_mark("end", ctx->name, NULL);
@@ -1141,13 +1181,15 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 static inline void mr_check_reachable(struct __test_metadata *_metadata,
 			       const struct mr_ctx *ctx)
 {
-	long long file, tol = mr_stat_tolerance();
+	long long file, before, tol = mr_stat_tolerance();
 	char val[32];
 	int i, ret = 0;
 
 	MR_OK("reparented_reachable", mr_memory_stat(ctx->root, "file", &file));
-	for (i = 0; i < 5 && file > tol; i++) {
-		snprintf(val, sizeof(val), "%lld", file);
+	before = file;
+	/* at least one reclaim, even when little is left: a check must act */
+	for (i = 0; i < 5 && (i == 0 || file > tol); i++) {
+		snprintf(val, sizeof(val), "%lld", file > 0 ? file : 1);
 		ret = mr_cg_try_write(ctx->root, "memory.reclaim", val);
 		if (ret && ret != -EAGAIN)
 			MR_FATAL("reparented_reachable", "memory.reclaim: %s",
@@ -1155,6 +1197,8 @@ static inline void mr_check_reachable(struct __test_metadata *_metadata,
 		MR_OK("reparented_reachable",
 		      mr_memory_stat(ctx->root, "file", &file));
 	}
+	mr_msg("reparented_reachable: file=%lld before, %lld after %d memory.reclaim write(s) (tolerance %lld)",
+	       before, file, i, tol);
 	if (file > tol)
 		MR_ASSERTION("reparented_reachable",
 			     "file=%lld expected<=%lld (after %d memory.reclaim writes, last: %s)",
