@@ -402,6 +402,7 @@ finish_results() {
 			>"$resdir/console-badness.txt" || true
 	fi
 	"$MR_TOP/scripts/summarize.sh" "$resdir" || log "summary.json could not be written"
+	"$MR_TOP/scripts/junit.sh" "$resdir" || log "junit.xml could not be written"
 	"$MR_TOP/scripts/plot.sh" "$resdir" || log "plots could not be drawn"
 }
 
