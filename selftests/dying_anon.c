@@ -1,30 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dying_anon - anonymous memory of a live task outlives its memcg
+ * dying_anon - memory of a live task outlives its memcg
  *
  *	t				test root
- *	├── keeper			the task moves here; its charges
- *	│				do not move with it (cgroup v2)
+ *	├── keeper			the tasks move here; their charges
+ *	│				do not move with them (cgroup v2)
+ *	├── transit			("moved_twice") the first stop
  *	└── leaf			variants "sibling", "sibling_classic",
- *	    or a/b/leaf			"thp"; variant "nested"
+ *	    or a/b/leaf			"thp", "live_*", "moved_twice";
+ *					variant "nested"
  *
- * "sibling_classic" runs with MGLRU switched off (the lru_gen checks are
- * skipped), "thp" maps the memory with MADV_HUGEPAGE (SKIPs when THP is
- * "never" or no huge page could be had).
- *
- * A task faults MR_ANON_MB of anonymous memory in the leaf, moves to the
+ * A holder faults MR_ANON_MB of anonymous memory in the leaf, moves to the
  * keeper, and the leaf (then, nested, its ancestors) is removed.  The pages
- * are still mapped, so they can only be reparented, never freed.  Asserted:
+ * are still mapped, so they can only be reparented, never freed.  Except
+ * in "thp", the holder keeps touching its memory (mr_live_hold()) while the
+ * removed memcgs must be freed: a kernel that leaves a per-task or per-mm
+ * reference on the memcg a task left (the mm's MGLRU mm_list membership, the
+ * mm owner's memcg, charges held by the task) fails dying_memcgs, and the
+ * log names the tasks that were in the leaf and still live.  Variants:
+ *
+ *   sibling, nested	one single-threaded holder, anon only
+ *   live_mix		anon, a shared read-only mapping of a file on
+ *			MR_SCRATCH (written by the holder, synced), a memfd
+ *			(shmem) and a new AF_UNIX socket pair every round
+ *   live_threads	"live_mix" by a process with 3 more threads, moved by
+ *			one write of its pid to cgroup.procs
+ *   live_clone_vm	"live_mix" by a process and 2 CLONE_VM processes
+ *			(one mm, three thread groups), each moved
+ *   live_vfork		"live_mix" by a vfork child; its parent sleeps in
+ *			vfork in the leaf too; both moved
+ *   live_owner_exits	a process and a CLONE_VM process: only the CLONE_VM
+ *			one moves, then the mm's owner exits in the leaf (the
+ *			mm must follow its new owner to the keeper)
+ *   moved_twice	"live_mix", moved leaf -> transit -> keeper; leaf and
+ *			transit are removed
+ *   sibling_classic	MGLRU off; all four evictable lists are populated
+ *			before the offline (see below)
+ *   thp		MADV_HUGEPAGE (SKIPs when THP is "never" or no huge
+ *			page could be had); the holder waits without touching
+ *
+ * Asserted:
  *
  *   keeper_empty	the keeper was not charged for the move
  *   dying_memcgs	the removed memcgs are freed (nr_dying_descendants
- *			of t back to its baseline within MR_DYING_MS)
+ *			of t back to its baseline within MR_DYING_MS) while
+ *			the holder's tasks live; again once they exited
+ *   tasks_alive	the check above really ran with every moved task
+ *			alive (else it would prove nothing)
  *   anon_reparented	t's local anon (t minus keeper) still holds the
  *			task's anon; under MGLRU t's own generations do
  *   thp_reparented	(thp) t's local anon_thp holds the leaf's huge pages:
  *			they moved whole, none was split or lost
- *   anon_freed		once the task exits, t's anon drops to the stat
+ *   lru_lists_absorbed	(sibling_classic) t's local active_anon,
+ *			inactive_anon, active_file and inactive_file equal
+ *			the leaf's before the offline (stat tolerance).  The
+ *			holder writes a file and a memfd and reads half of
+ *			each once more (active_file; shmem on the anon
+ *			lists), the test reclaims a little of the leaf while
+ *			the holder touches its anon (referenced: active);
+ *			a list still empty then SKIPs with the counts
+ *   lru_reclaimable	(sibling_classic) memory.reclaim on t frees the
+ *			file (to the stat tolerance) and pushes the anon and
+ *			shmem to swap (SKIPs without swap): a list left
+ *			behind on the dying child is out of its reach
+ *   anon_freed		once the tasks exit, t's anon drops to the stat
  *			tolerance (uncharging reparented pages works)
+ *
+ * A kernel without reparenting (6.1) fails dying_memcgs in every variant.
  */
 #include "mr_test.h"
 
@@ -42,6 +84,14 @@ FIXTURE_VARIANT(dying_anon) {
 	int levels;
 	enum mr_mglru mglru;
 	bool thp;
+	/* file mapping, shmem and sockets beside the anon */
+	bool mix;
+	enum mr_users users;
+	int nr_users;
+	bool owner_exits;
+	bool twice;
+	/* all four evictable lists populated, reparented and reclaimed */
+	bool lists;
 };
 
 FIXTURE_VARIANT_ADD(dying_anon, sibling) {
@@ -55,6 +105,8 @@ FIXTURE_VARIANT_ADD(dying_anon, nested) {
 FIXTURE_VARIANT_ADD(dying_anon, sibling_classic) {
 	.levels = 0,
 	.mglru = MR_MGLRU_OFF,
+	.mix = true,
+	.lists = true,
 };
 
 FIXTURE_VARIANT_ADD(dying_anon, thp) {
@@ -62,11 +114,44 @@ FIXTURE_VARIANT_ADD(dying_anon, thp) {
 	.thp = true,
 };
 
+FIXTURE_VARIANT_ADD(dying_anon, live_mix) {
+	.mix = true,
+};
+
+FIXTURE_VARIANT_ADD(dying_anon, live_threads) {
+	.mix = true,
+	.users = MR_USERS_THREADS,
+	.nr_users = 3,
+};
+
+FIXTURE_VARIANT_ADD(dying_anon, live_clone_vm) {
+	.mix = true,
+	.users = MR_USERS_CLONE_VM,
+	.nr_users = 2,
+};
+
+FIXTURE_VARIANT_ADD(dying_anon, live_vfork) {
+	.mix = true,
+	.users = MR_USERS_VFORK,
+};
+
+FIXTURE_VARIANT_ADD(dying_anon, live_owner_exits) {
+	.users = MR_USERS_CLONE_VM,
+	.nr_users = 1,
+	.owner_exits = true,
+};
+
+FIXTURE_VARIANT_ADD(dying_anon, moved_twice) {
+	.mix = true,
+	.twice = true,
+};
+
 FIXTURE_SETUP(dying_anon)
 {
 	struct mr_needs n = needs;
 
 	n.mglru = variant->mglru;
+	n.scratch = variant->mix;
 	mr_setup(_metadata, &self->ctx, &n);
 }
 
@@ -76,11 +161,6 @@ FIXTURE_TEARDOWN_PARENT(dying_anon)
 }
 
 #define THP_SIZE	(2UL << 20)
-
-struct anon_load {
-	size_t bytes;
-	bool thp;
-};
 
 /* Anonymous memory in 2 MiB aligned, MADV_HUGEPAGE chunks */
 static bool thp_touch(size_t bytes)
@@ -101,11 +181,10 @@ static bool thp_touch(size_t bytes)
 	return true;
 }
 
-static int hold_anon(void *arg)
+/* Huge pages, held without touching them again */
+static int hold_thp(void *arg)
 {
-	const struct anon_load *l = arg;
-
-	if (l->thp ? !thp_touch(l->bytes) : !mr_anon_touch(l->bytes))
+	if (!thp_touch(*(const size_t *)arg))
 		return 1;
 	mr_ready();
 	mr_hold();
@@ -169,19 +248,203 @@ static bool anon_gone(const struct mr_ctx *ctx, long long *anon)
 	       *anon <= mr_stat_tolerance();
 }
 
+/* The LRU lists of memory.stat, in the order of enum lru_list */
+static const char * const lru_keys[] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file",
+};
+
+#define NR_LISTS	ARRAY_SIZE(lru_keys)
+
+static int lru_lists(const char *cg, long long v[NR_LISTS])
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < NR_LISTS; i++)
+		ret = mr_memory_stat(cg, lru_keys[i], &v[i]);
+	return ret;
+}
+
+/* t's own lists (t minus the keeper, its only live child) */
+static bool lists_near(const struct mr_ctx *ctx, const char *keeper,
+		       const long long want[NR_LISTS], long long got[NR_LISTS])
+{
+	long long kept[NR_LISTS];
+	bool ok = true;
+	size_t i;
+
+	if (lru_lists(ctx->root, got) || lru_lists(keeper, kept))
+		return false;
+	for (i = 0; i < NR_LISTS; i++) {
+		got[i] -= kept[i];
+		ok &= mr_close(got[i], want[i], mr_stat_tolerance());
+	}
+	return ok;
+}
+
+/*
+ * Classic LRU: new anon starts on the inactive list and is activated when
+ * reclaim finds it referenced twice.  A little reclaim of the leaf while
+ * the holder touches all of its anon every 20 ms does that; the holder then
+ * goes idle, so the lists stay as they are until the offline.  Returns
+ * false (test SKIPped) when a list stayed empty.
+ */
+static bool lists_populate(struct __test_metadata *_metadata,
+			   const struct mr_ctx *ctx, struct mr_child *holder,
+			   const char *leaf, long long v[NR_LISTS])
+{
+	long long tol = mr_stat_tolerance(), waited;
+	char val[32];
+	size_t i;
+	int round;
+
+	snprintf(val, sizeof(val), "%ld", (ctx->p.anon_mb << 20) / 16);
+	for (round = 0; round < 4; round++) {
+		mr_cg_try_write(leaf, "memory.reclaim", val);
+		MR_OK("lists_populated", lru_lists(leaf, v));
+		mr_msg("leaf after reclaim %d: inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld",
+		       round, v[0], v[1], v[2], v[3]);
+		if (v[1] > tol)
+			break;
+		mr_sleep_ms(100);
+	}
+	MR_OK("lists_populated", mr_child_step(holder));
+	/* the last round of touches and the activations land in the stats */
+	mr_poll_until(!lru_lists(leaf, v) && v[0] > tol && v[1] > tol &&
+		      v[2] > tol && v[3] > tol, MR_FLUSH_MS, &waited,
+		      "all four lists of the leaf to be populated");
+	mr_msg("leaf lists: inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld (tolerance %lld)",
+	       v[0], v[1], v[2], v[3], tol);
+	for (i = 0; i < NR_LISTS; i++)
+		if (v[i] <= tol)
+			return false;
+	return true;
+}
+
+/*
+ * memory.reclaim on t, a few tries: the file goes (to the tolerance), the
+ * anon and shmem go to swap.  A list the reparenting left on the dying
+ * child keeps its pages out of reach.
+ */
+static void lists_reclaim(struct __test_metadata *_metadata,
+			  const struct mr_ctx *ctx)
+{
+	long long tol = mr_stat_tolerance(), cur, anon = 0, file = 0;
+	long long shmem = 0;
+	bool swap = mr_swap_total() > 0;
+	char val[32];
+	int i, ret = 0;
+
+	if (!swap)
+		mr_msg("no swap: only the file part of lru_reclaimable is checked");
+	for (i = 0; i < 5; i++) {
+		MR_OK("lru_reclaimable",
+		      mr_cg_value(ctx->root, "memory.current", &cur));
+		snprintf(val, sizeof(val), "%lld", cur > 0 ? cur : 1);
+		ret = mr_cg_try_write(ctx->root, "memory.reclaim", val);
+		if (ret && ret != -EAGAIN)
+			MR_FATAL("lru_reclaimable", "memory.reclaim: %s",
+				 strerror(-ret));
+		MR_OK("lru_reclaimable", mr_memory_stat(ctx->root, "anon", &anon));
+		MR_OK("lru_reclaimable", mr_memory_stat(ctx->root, "file", &file));
+		MR_OK("lru_reclaimable",
+		      mr_memory_stat(ctx->root, "shmem", &shmem));
+		if (file - shmem <= tol &&
+		    (!swap || (anon <= tol && shmem <= tol)))
+			break;
+	}
+	mr_msg("lru_reclaimable: after %d memory.reclaim write(s) anon=%lld file=%lld shmem=%lld (tolerance %lld)",
+	       i + (i < 5), anon, file, shmem, tol);
+	if (file - shmem > tol)
+		MR_ASSERTION("lru_reclaimable",
+			     "file-shmem=%lld expected<=%lld after memory.reclaim of t",
+			     file - shmem, tol);
+	if (swap && anon > tol)
+		MR_ASSERTION("lru_reclaimable",
+			     "anon=%lld expected<=%lld after memory.reclaim of t (to swap)",
+			     anon, tol);
+	if (swap && shmem > tol)
+		MR_ASSERTION("lru_reclaimable",
+			     "shmem=%lld expected<=%lld after memory.reclaim of t (to swap)",
+			     shmem, tol);
+}
+
+/*
+ * Moves the holder's tasks out of the leaf as the variant says; returns the
+ * number of them that must still live at the dying check.
+ */
+static int move_tasks(struct __test_metadata *_metadata,
+		      const FIXTURE_VARIANT(dying_anon) *variant,
+		      struct mr_child *holder, const char *leaf,
+		      const char *transit, const char *keeper,
+		      const struct mr_tasks *tasks)
+{
+	pid_t owner = holder->pid;
+	int i;
+
+	if (variant->twice) {
+		MR_OK("move", mr_cg_move_procs(leaf, transit, MR_DYING_MS));
+		MR_OK("move", mr_cg_move_procs(transit, keeper, MR_DYING_MS));
+		return tasks->nr;
+	}
+	if (!variant->owner_exits) {
+		MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_DYING_MS));
+		return tasks->nr;
+	}
+	/* the other users of the mm go, then its owner exits in the leaf */
+	for (i = 0; i < tasks->nr; i++)
+		if (tasks->tid[i] != holder->pid)
+			MR_OK("move", mr_cg_enter(keeper, tasks->tid[i]));
+	MR_OK("move", mr_child_step(holder));
+	if (mr_child_wait(holder, MR_LOAD_MS))
+		MR_FATAL("load", "the mm's owner did not exit with 0");
+	mr_msg("the mm's owner (pid %d) exited in the leaf, %d other user(s) moved",
+	       owner, tasks->nr - 1);
+	return tasks->nr - 1;
+}
+
+/* The dying check, with the tasks that left the leaf named on failure */
+static void check_dying(struct __test_metadata *_metadata,
+			struct mr_ctx *ctx, const struct mr_tasks *tasks,
+			int alive_want, const char *when)
+{
+	int failed = _metadata->exit_code, alive;
+
+	mr_msg("dying check %s", when);
+	mr_check_dying(_metadata, ctx);
+	alive = mr_tasks_alive(tasks, false);
+	if (_metadata->exit_code != failed && alive) {
+		mr_msg("diagnosis: %d task(s) that were in %s still live:",
+		       alive, tasks->cg);
+		mr_tasks_alive(tasks, true);
+	}
+	if (alive < alive_want)
+		MR_ASSERTION("tasks_alive",
+			     "%d task(s) of the holder alive at the dying check expected>=%d",
+			     alive, alive_want);
+}
+
 TEST_F_TIMEOUT(dying_anon, offline, 90)
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct anon_load load = {
-		.bytes = (size_t)ctx->p.anon_mb << 20,
-		.thp = variant->thp,
-	};
-	size_t bytes = load.bytes;
+	size_t bytes = (size_t)ctx->p.anon_mb << 20;
 	long long tol = mr_stat_tolerance(), charged, local, kept, anon, waited;
-	long long thp = 0, thp_all, thp_kept;
-	char keeper[PATH_MAX], chain[4][PATH_MAX], mode[16];
+	long long thp = 0, thp_all, thp_kept, lists[NR_LISTS], got[NR_LISTS];
+	char keeper[PATH_MAX], transit[PATH_MAX], chain[4][PATH_MAX], mode[16];
+	char file[PATH_MAX];
+	struct mr_live live = {
+		.anon_bytes = bytes,
+		.socket = variant->mix,
+		.users = variant->users,
+		.nr_users = variant->nr_users,
+		.owner_exits = variant->owner_exits,
+		.activate = variant->lists,
+		.idle = variant->lists,
+	};
 	struct mr_child holder;
-	int i, n = variant->levels + 1;
+	struct mr_tasks tasks;
+	int i, alive, n = variant->levels + 1;
+	const char *leaf;
 
 	if (variant->thp) {
 		thp_mode(mode, sizeof(mode));
@@ -193,6 +456,10 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
 	MR_OK("setup_tree", mr_cg_create(keeper));
+	MR_OK("setup_tree", mr_pathf(transit, sizeof(transit), "%s/transit",
+				     ctx->root));
+	if (variant->twice)
+		MR_OK("setup_tree", mr_cg_create(transit));
 	for (i = 0; i < n; i++) {
 		MR_OK("setup_tree",
 		      mr_pathf(chain[i], sizeof(chain[i]), "%s/%s",
@@ -200,15 +467,33 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 			       i == n - 1 ? "leaf" : i ? "b" : "a"));
 		MR_OK("setup_tree", mr_cg_create(chain[i]));
 	}
+	leaf = chain[n - 1];
+	if (variant->mix) {
+		live.file_bytes = (size_t)ctx->p.file_mb << 20;
+		live.shmem_bytes = live.file_bytes;
+		MR_OK("load", mr_scratch_file(ctx, "live.dat", live.file_bytes,
+					      file, sizeof(file)));
+		live.file = file;
+	}
 
-	MR_OK("load", mr_spawn_fn(&holder, "anon holder", chain[n - 1],
-				  hold_anon, &load));
+	if (variant->thp)
+		MR_OK("load", mr_spawn_fn(&holder, "thp holder", leaf,
+					  hold_thp, &bytes));
+	else
+		MR_OK("load", mr_spawn_fn(&holder, "live holder", leaf,
+					  mr_live_hold, &live));
 	if (mr_child_ready(&holder, MR_LOAD_MS)) {
 		mr_child_wait(&holder, 1000);
-		MR_FATAL("load", "the anon holder did not get ready");
+		MR_FATAL("load", "the holder did not get ready");
+	}
+	if (variant->lists &&
+	    !lists_populate(_metadata, ctx, &holder, leaf, lists)) {
+		mr_child_kill(&holder);
+		SKIP(return, "the kernel left an LRU list of the leaf empty (inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld, tolerance %lld)",
+		     lists[0], lists[1], lists[2], lists[3], tol);
 	}
 	/* 6.1 flushes memory.stat lazily: huge pages showed up late there */
-	mr_poll_until(anon_at_least(chain[n - 1], bytes - tol, &charged),
+	mr_poll_until(anon_at_least(leaf, bytes - tol, &charged),
 		      MR_FLUSH_MS, &waited, "the leaf's anon to show the load");
 	if (charged < (long long)bytes - tol) {
 		mr_child_kill(&holder);
@@ -216,7 +501,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 			 charged, (long long)bytes - tol);
 	}
 	if (variant->thp) {
-		MR_OK("load", mr_memory_stat(chain[n - 1], "anon_thp", &thp));
+		MR_OK("load", mr_memory_stat(leaf, "anon_thp", &thp));
 		mr_msg("leaf anon_thp=%lld of anon=%lld", thp, charged);
 		if (!thp) {
 			mr_child_kill(&holder);
@@ -224,17 +509,27 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 		}
 	}
 
-	MR_OK("move", mr_cg_enter(keeper, holder.pid));
+	MR_OK("move", mr_tasks_read(&tasks, leaf));
+	mr_msg("%d task(s) in the leaf, first %d (%s)", tasks.nr,
+	       tasks.nr ? tasks.tid[0] : 0, tasks.nr ? tasks.comm[0] : "");
+	alive = move_tasks(_metadata, variant, &holder, leaf, transit, keeper,
+			   &tasks);
 	MR_OK("move", mr_memory_stat(keeper, "anon", &kept));
 	if (kept > tol)
 		MR_ASSERTION("keeper_empty",
 			     "keeper anon=%lld expected<=%lld right after the move",
 			     kept, tol);
+	/* the holder's file is written back: no writeback pins the leaf */
+	if (variant->mix)
+		MR_OK("offline", mr_syncfs(ctx));
 
 	for (i = n - 1; i >= 0; i--)
 		MR_OK("offline", mr_cg_rmdir(chain[i], MR_DYING_MS));
+	if (variant->twice)
+		MR_OK("offline", mr_cg_rmdir(transit, MR_DYING_MS));
 
-	mr_check_dying(_metadata, ctx);
+	check_dying(_metadata, ctx, &tasks, alive,
+		    "while the moved tasks live");
 
 	/*
 	 * t's hierarchical anon can lag behind the removal by a stat flush
@@ -269,10 +564,24 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 				     "t lru_gen anon=%lld expected==%lld (+-%lld)",
 				     anon, charged, tol);
 	}
+	if (variant->lists) {
+		if (!mr_poll_until(lists_near(ctx, keeper, lists, got),
+				   MR_SETTLE_MS, &waited,
+				   "t's own lists to equal the leaf's"))
+			MR_ASSERTION("lru_lists_absorbed",
+				     "t local inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld expected==%lld %lld %lld %lld (+-%lld)",
+				     got[0], got[1], got[2], got[3], lists[0],
+				     lists[1], lists[2], lists[3], tol);
+		lists_reclaim(_metadata, ctx);
+	}
 
 	mr_child_release(&holder);
-	if (mr_child_wait(&holder, MR_LOAD_MS))
-		MR_FATAL("load", "the anon holder failed");
+	if (holder.pid && mr_child_wait(&holder, MR_LOAD_MS))
+		MR_FATAL("load", "the holder failed");
+	if (!mr_poll_until(!mr_tasks_alive(&tasks, false), MR_LOAD_MS,
+			   &waited, "every task of the holder to exit"))
+		MR_FATAL("load", "%d task(s) of the holder still alive",
+			 mr_tasks_alive(&tasks, true));
 	if (!mr_poll_until(anon_gone(ctx, &anon), MR_DYING_MS, &waited,
 			   "t's anon to be uncharged"))
 		MR_ASSERTION("anon_freed",
@@ -285,6 +594,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 				     "t lru_gen anon=%lld expected<=%lld",
 				     anon, tol);
 	}
+	check_dying(_metadata, ctx, &tasks, 0, "after the tasks exited");
 }
 
 TEST_HARNESS_MAIN

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -554,4 +557,318 @@ int mr_scratch_check(const char *dir, char *why, size_t len)
 		}
 	}
 	return 0;
+}
+
+int mr_child_step(struct mr_child *c)
+{
+	if (c->hold < 0)
+		return -EBADF;
+	return write(c->hold, "s", 1) == 1 ? 0 : -errno;
+}
+
+/* What the users of a live holder's memory share (they share the mm) */
+struct live_state {
+	const struct mr_live *l;
+	char *anon;
+	char *file;
+	char *shmem;
+	int touched;
+	int stop;
+	int failed;
+};
+
+#define LIVE_ROUND_MS	20
+#define LIVE_SOCK_BYTES	65536
+#define LIVE_STACK	(256 << 10)
+
+enum live_event { LIVE_NONE, LIVE_STEP, LIVE_RELEASE };
+
+/* One socket pair carrying LIVE_SOCK_BYTES, closed again */
+static int live_socket(void)
+{
+	char buf[4096];
+	int sv[2], ret = 0;
+	size_t done;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	memset(buf, 0x3c, sizeof(buf));
+	for (done = 0; !ret && done < LIVE_SOCK_BYTES; done += n) {
+		n = write(sv[0], buf, sizeof(buf));
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EIO;
+	}
+	for (done = 0; !ret && done < LIVE_SOCK_BYTES; done += n) {
+		n = read(sv[1], buf, sizeof(buf));
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EIO;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
+}
+
+/* Writes every anon and shmem page, reads every file page */
+static void live_touch(struct live_state *s, unsigned int round)
+{
+	const struct mr_live *l = s->l;
+	long page = mr_page_size();
+	volatile char sink;
+	size_t i;
+
+	for (i = 0; i < l->anon_bytes; i += page)
+		s->anon[i] = 1 + round % 255;
+	for (i = 0; s->file && i < l->file_bytes; i += page)
+		sink = s->file[i];
+	for (i = 0; s->shmem && i < l->shmem_bytes; i += page)
+		s->shmem[i] = 1 + round % 255;
+	(void)sink;
+	if (l->socket && live_socket())
+		__atomic_store_n(&s->failed, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Waits up to @ms for the test: a step byte (read by the spawned process
+ * only, @take), or the end of the hold pipe.  Raw poll(2): CLONE_VM users
+ * share glibc's thread pointer with the spawned process.
+ */
+static enum live_event live_wait(int ms, bool take)
+{
+	struct pollfd pfd = { .fd = child_hold_fd, .events = POLLIN };
+	char b;
+
+	if (child_hold_fd < 0 || syscall(SYS_poll, &pfd, 1, ms) <= 0)
+		return LIVE_NONE;
+	if (!take)
+		return pfd.revents & POLLHUP ? LIVE_RELEASE : LIVE_NONE;
+	if (!(pfd.revents & POLLIN))
+		return pfd.revents & POLLHUP ? LIVE_RELEASE : LIVE_NONE;
+	return read(child_hold_fd, &b, 1) == 1 ? LIVE_STEP : LIVE_RELEASE;
+}
+
+/* A user beside the spawned process: touches until stopped or released */
+static int live_user(void *arg)
+{
+	struct live_state *s = arg;
+	unsigned int round = 0;
+
+	live_touch(s, round++);
+	__atomic_add_fetch(&s->touched, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST) &&
+	       live_wait(LIVE_ROUND_MS, false) != LIVE_RELEASE)
+		live_touch(s, round++);
+	return __atomic_load_n(&s->failed, __ATOMIC_SEQ_CST);
+}
+
+static void *live_thread(void *arg)
+{
+	return (void *)(long)live_user(arg);
+}
+
+/*
+ * The process that reports ready and answers the test: touches until
+ * released; at a step it exits (@owner_exits) or goes idle (@idle).
+ */
+static int live_main(struct live_state *s, int users)
+{
+	const struct mr_live *l = s->l;
+	unsigned int round = 0;
+	enum live_event ev;
+
+	live_touch(s, round++);
+	__atomic_add_fetch(&s->touched, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&s->touched, __ATOMIC_SEQ_CST) < users)
+		mr_sleep_ms(1);
+	if (__atomic_load_n(&s->failed, __ATOMIC_SEQ_CST))
+		return 1;
+	mr_ready();
+	while ((ev = live_wait(LIVE_ROUND_MS, true)) != LIVE_RELEASE) {
+		if (ev == LIVE_STEP && l->owner_exits)
+			return 0;
+		if (ev == LIVE_STEP && l->idle) {
+			mr_hold();
+			break;
+		}
+		live_touch(s, round++);
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&s->failed, __ATOMIC_SEQ_CST);
+}
+
+static int live_vfork_child(void *arg)
+{
+	return live_main(arg, 1);
+}
+
+/* Maps the load; the file and shmem half re-read to activate them */
+static int live_map(struct live_state *s)
+{
+	const struct mr_live *l = s->l;
+	static char chunk[65536];
+	size_t half, done;
+	int fd, ret;
+
+	s->anon = mr_anon_touch(l->anon_bytes ? l->anon_bytes : 1);
+	if (!s->anon)
+		return mr_err(-errno, "anon"), -1;
+	if (l->file) {
+		ret = mr_file_write(l->file, l->file_bytes);
+		if (ret)
+			return mr_err(ret, "write %s", l->file), -1;
+		fd = open(l->file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return mr_err(-errno, "open %s", l->file), -1;
+		s->file = mmap(NULL, l->file_bytes, PROT_READ, MAP_SHARED,
+			       fd, 0);
+		half = l->activate ? l->file_bytes / 2 : 0;
+		for (done = 0; done < half; done += sizeof(chunk))
+			if (pread(fd, chunk, sizeof(chunk), done) < 0)
+				break;
+		close(fd);
+		if (s->file == MAP_FAILED)
+			return mr_err(-errno, "mmap %s", l->file), -1;
+	}
+	if (l->shmem_bytes) {
+		fd = mr_shmem_fill(l->shmem_bytes);
+		if (fd < 0)
+			return mr_err(fd, "shmem"), -1;
+		s->shmem = mmap(NULL, l->shmem_bytes, PROT_READ | PROT_WRITE,
+				MAP_SHARED, fd, 0);
+		half = l->activate ? l->shmem_bytes / 2 : 0;
+		for (done = 0; done < half; done += sizeof(chunk))
+			if (pread(fd, chunk, sizeof(chunk), done) < 0)
+				break;
+		close(fd);
+		if (s->shmem == MAP_FAILED)
+			return mr_err(-errno, "mmap shmem"), -1;
+	}
+	return 0;
+}
+
+int mr_live_hold(void *arg)
+{
+	const struct mr_live *l = arg;
+	int i, n = l->users == MR_USERS_ONE ? 0 : l->nr_users;
+	struct live_state *s;
+	pthread_t *threads;
+	pid_t *pids;
+	void *res;
+	char *stacks;
+	int ret, status;
+
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	threads = calloc(n + 1, sizeof(*threads));
+	pids = calloc(n + 1, sizeof(*pids));
+	if (s == MAP_FAILED || !threads || !pids)
+		return 1;
+	memset(s, 0, sizeof(*s));
+	s->l = l;
+	if (live_map(s))
+		return 1;
+	if (l->users == MR_USERS_VFORK)
+		n = 1;
+	stacks = n && l->users != MR_USERS_THREADS ?
+		 mmap(NULL, (size_t)n * LIVE_STACK, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0) : NULL;
+	if (stacks == MAP_FAILED)
+		return 1;
+
+	if (l->users == MR_USERS_VFORK) {
+		/* returns once the vfork child, which does all, has exited */
+		pids[0] = clone(live_vfork_child, stacks + LIVE_STACK,
+				CLONE_VM | CLONE_VFORK | SIGCHLD, s);
+		if (pids[0] < 0)
+			return mr_err(-errno, "vfork"), 1;
+		if (waitpid(pids[0], &status, 0) != pids[0])
+			return 1;
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (l->users == MR_USERS_THREADS) {
+			ret = -pthread_create(&threads[i], NULL, live_thread, s);
+		} else {
+			/* a process of its own: no CLONE_THREAD, same mm */
+			pids[i] = clone(live_user, stacks + (i + 1) * LIVE_STACK,
+					CLONE_VM | SIGCHLD, s);
+			ret = pids[i] < 0 ? -errno : 0;
+		}
+		if (ret) {
+			mr_err(ret, "user %d", i);
+			__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
+			return 1;
+		}
+	}
+	ret = live_main(s, n + 1);
+	if (l->owner_exits)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (l->users == MR_USERS_THREADS) {
+			pthread_join(threads[i], &res);
+			ret |= res != NULL;
+		} else if (waitpid(pids[i], &status, 0) != pids[i] ||
+			   !WIFEXITED(status) || WEXITSTATUS(status)) {
+			ret = 1;
+		}
+	}
+	return ret;
+}
+
+int mr_tasks_read(struct mr_tasks *t, const char *cg)
+{
+	char *buf, *p, *end, path[64], *comm;
+	long tid;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->cg, sizeof(t->cg), "%s", cg);
+	n = mr_cg_read(cg, "cgroup.threads", &buf);
+	if (n < 0)
+		return n;
+	for (p = buf; *p && t->nr < MR_TASKS_MAX; p = end) {
+		tid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		t->tid[t->nr] = tid;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", tid);
+		if (mr_read_file(path, &comm) > 0) {
+			comm[strcspn(comm, "\n")] = '\0';
+			snprintf(t->comm[t->nr], sizeof(t->comm[0]), "%s", comm);
+			free(comm);
+		}
+		t->nr++;
+	}
+	free(buf);
+	return 0;
+}
+
+/* Running, sleeping or stopped: anything but a zombie or gone */
+static bool task_alive(pid_t tid)
+{
+	char path[64], *buf, *p;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	if (mr_read_file(path, &buf) < 0)
+		return false;
+	p = strrchr(buf, ')');
+	alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	free(buf);
+	return alive;
+}
+
+int mr_tasks_alive(const struct mr_tasks *t, bool log)
+{
+	int i, alive = 0;
+
+	for (i = 0; i < t->nr; i++) {
+		if (!task_alive(t->tid[i]))
+			continue;
+		alive++;
+		if (log)
+			mr_msg("task %d (%s) left %s and is still alive",
+			       t->tid[i], t->comm[i], t->cg);
+	}
+	return alive;
 }

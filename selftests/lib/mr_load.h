@@ -186,4 +186,118 @@ int mr_file_prealloc(const char *path, size_t bytes);
  */
 int mr_scratch_check(const char *dir, char *why, size_t len);
 
+/**
+ * mr_child_step() - let a child waiting for a step (see struct mr_live
+ *		     @owner_exits) go on, without releasing the others
+ * @c: child
+ *
+ * Writes one byte into the pipe mr_hold() waits on; closing it
+ * (mr_child_release()) still releases everyone.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_child_step(struct mr_child *c);
+
+/**
+ * enum mr_users - who uses the memory of a live holder (mr_live_hold())
+ * @MR_USERS_ONE: the spawned process alone
+ * @MR_USERS_THREADS: the spawned process and @nr_users threads of it
+ * @MR_USERS_CLONE_VM: the spawned process and @nr_users processes it
+ *		       cloned with CLONE_VM (its mm, not its thread group)
+ * @MR_USERS_VFORK: the spawned process vfork()s one process that uses the
+ *		    memory; the spawned one sleeps in vfork until it exits
+ */
+enum mr_users {
+	MR_USERS_ONE,
+	MR_USERS_THREADS,
+	MR_USERS_CLONE_VM,
+	MR_USERS_VFORK,
+};
+
+/**
+ * struct mr_live - the load of a holder that keeps using its memory
+ * @anon_bytes: anonymous memory, written every round
+ * @file: a file on a block file system, written and fsync'ed by the holder
+ *	  (its page cache is charged to the holder's memcg), mapped shared
+ *	  read-only and read every round (never dirtied again: a dirty inode
+ *	  pins its writer's memcg through cgroup writeback); NULL: none
+ * @file_bytes: size of @file
+ * @shmem_bytes: a memfd, written, mapped shared, written every round
+ * @socket: every round a new AF_UNIX socket pair carries 64 KiB; each is
+ *	    closed within the round (a socket holds a reference on the memcg
+ *	    it was created in, mem_cgroup_sk_alloc(): a documented pin)
+ * @users: who uses the memory
+ * @nr_users: threads or CLONE_VM processes beside the spawned process
+ * @owner_exits: (MR_USERS_CLONE_VM) at mr_child_step(), the spawned
+ *		 process, the mm's owner, exits; the others go on until
+ *		 released
+ * @activate: read the first half of @file and of the shmem once more
+ *	      before ready (classic LRU: a second access activates them,
+ *	      the rest stays inactive)
+ * @idle: (MR_USERS_ONE) at mr_child_step(), stop touching and wait to be
+ *	  released: reclaim of the memory then does not fight the holder's
+ *	  references
+ */
+struct mr_live {
+	size_t anon_bytes;
+	const char *file;
+	size_t file_bytes;
+	size_t shmem_bytes;
+	bool socket;
+	enum mr_users users;
+	int nr_users;
+	bool owner_exits;
+	bool activate;
+	bool idle;
+};
+
+/**
+ * mr_live_hold() - a function child (mr_spawn_fn()) that maps the load of
+ *		    a struct mr_live, reports ready once every user touched
+ *		    all of it, and keeps touching it until released
+ * @arg: struct mr_live
+ *
+ * Every user of the memory touches all of it every round (20 ms apart), so
+ * memory the test checks is in use while the memcgs it was charged to go.
+ * Released (mr_child_release()), the spawned process stops its users,
+ * waits for them and exits 0; 1 if anything failed.
+ *
+ * Return: exit status.
+ */
+int mr_live_hold(void *arg);
+
+/* The tasks (threads) of a cgroup, as a snapshot */
+#define MR_TASKS_MAX	64
+
+/**
+ * struct mr_tasks - tasks that were in a cgroup
+ * @cg: the cgroup
+ * @nr: number of tasks
+ * @tid: their thread ids
+ * @comm: their names then
+ */
+struct mr_tasks {
+	char cg[256];
+	int nr;
+	pid_t tid[MR_TASKS_MAX];
+	char comm[MR_TASKS_MAX][16];
+};
+
+/**
+ * mr_tasks_read() - snapshot the threads of @cg (cgroup.threads)
+ * @t: snapshot
+ * @cg: cgroup directory
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_tasks_read(struct mr_tasks *t, const char *cg);
+
+/**
+ * mr_tasks_alive() - how many tasks of a snapshot still live (zombies
+ *		      count as gone: their memory is released)
+ * @t: snapshot
+ * @log: print each living one as "pid N (comm) left <cg>, still alive"
+ */
+int mr_tasks_alive(const struct mr_tasks *t, bool log);
+
 #endif /* MR_LOAD_H */
