@@ -14,9 +14,10 @@
  * MR_CHURN_ANON_BYTES of anon; it either exits (short-lived) or becomes a
  * holder that goes on touching its pages.  An inner level's task moves to
  * the keeper before +memory goes into the level's subtree_control (the no
- * internal process rule); the leaf's stays until the subtree goes.  Some
- * inner levels get a memory.high limit (limit reclaim inside the tree; never
- * memory.max, whose OOM kills the tests count as failures).
+ * internal process rule); the leaf's stays until the subtree goes.  Once
+ * loaded, some inner levels get a memory.high limit of half their usage
+ * (limit reclaim inside the tree; never memory.max, whose OOM kills the
+ * tests count as failures).
  *
  * Then, in variant lrugen, the leaf and its parent are given different
  * numbers of generations, and an aging command with force_scan (a page
@@ -292,7 +293,12 @@ static int lrugen_worker(void *arg)
 				       age ? '+' : '-', pick->id, n->nid);
 		}
 		mr_lrugen_free(&lg);
-		mr_sleep_ms(rand() % 10);
+		/*
+		 * Each read of lru_gen walks every memcg of the machine: at
+		 * 0-10 ms between them (one churner) the worker took more
+		 * vCPU time than the churners once there were four.
+		 */
+		mr_sleep_ms(5 + rand() % 30);
 	}
 	return bad ? 1 : 0;
 }
@@ -326,8 +332,14 @@ static int shape_gens(const char *kpath, bool grow, struct gens *g)
 			return ret;
 		m = mr_lrugen_find(&lg, kpath);
 		if (!m) {
+			/*
+			 * A dump read while other memcgs come and go can skip
+			 * one (the seq_file restarts each read() at a count of
+			 * memcgs): read again.
+			 */
 			mr_lrugen_free(&lg);
-			return -ENOENT;
+			ret = -ENOENT;
+			continue;
 		}
 		done = true;
 		got = grow ? MR_MAX_NR_GENS : MR_MIN_NR_GENS;
@@ -363,7 +375,7 @@ static int shape_gens(const char *kpath, bool grow, struct gens *g)
 		if (done)
 			return got;
 	}
-	return got;
+	return ret == -ENOENT ? ret : got;
 }
 
 /*
@@ -570,7 +582,10 @@ static int set_high(struct churner *ch, const char *cg)
 	return 0;
 }
 
-/* Counts the pages @cg holds (all of them move to its parent at rmdir). */
+/*
+ * Counts the pages the subtree @cg holds: at its removal every one of them
+ * moves, by one or more reparentings, into the surviving parent.
+ */
 static int count_reparented(struct churner *ch, const char *cg)
 {
 	struct mr_memstat ms;
@@ -625,6 +640,12 @@ static int shape(struct churner *ch, const char *leaf, const char *parent,
 		return churn_fail(ch, "lru_gen", "kernel path of %s", leaf);
 	parent_gens = shape_gens(kparent, !grow, NULL);
 	leaf_gens = shape_gens(kleaf, grow, g);
+	/* not listed in any dump read meanwhile: no shaping this time */
+	if (leaf_gens == -ENOENT || parent_gens == -ENOENT) {
+		g->nr_nodes = 0;
+		add(ch->sh->st.shape_missed, 1);
+		return 0;
+	}
 	if (leaf_gens < 0 || parent_gens < 0)
 		return churn_fail(ch, "lru_gen", "shape %s: %s", leaf,
 				  strerror(-(leaf_gens < 0 ? leaf_gens :
@@ -691,7 +712,8 @@ static int churn_cycle(struct churner *ch, int cycle)
 		if (!(rand() % 4) &&
 		    set_high(ch, level_path(cg, path, ends, j)))
 			return -1;
-	if (bottom_up && count_reparented(ch, level_path(cg, path, ends, 0)))
+	/* one read: every page of the subtree ends in root, the survivor */
+	if (count_reparented(ch, level_path(cg, path, ends, 0)))
 		return -1;
 	if (g.nr_nodes)
 		walk = start_walk(&g);
@@ -700,16 +722,8 @@ static int churn_cycle(struct churner *ch, int cycle)
 		return churn_fail(ch, "move", "%s: %s", path, strerror(-ret));
 	for (j = depth - 1; j >= 0; j--) {
 		level_path(cg, path, ends, j);
-		if (!bottom_up && count_reparented(ch, cg))
-			return -1;
 		if (offline(ch, cg))
 			return -1;
-		if (j == depth - 1 && walk > 0) {
-			walked = end_walk(walk);
-			add(ch->sh->st.walks, walked);
-			add(ch->sh->st.lrugen_cmds, g.nr_nodes);
-			add(ch->sh->st.lrugen_effective, walked);
-		}
 		/* leaf by leaf: the new leaf reclaims what it absorbed */
 		if (!bottom_up && j) {
 			ret = mr_cg_try_write(level_path(cg, path, ends, j - 1),
@@ -723,6 +737,13 @@ static int churn_cycle(struct churner *ch, int cycle)
 		}
 	}
 	add(ch->sh->st.remove_ms, mr_now_ms() - t);
+	/* reaped only now: the removal did not wait for the walk */
+	if (walk > 0) {
+		walked = end_walk(walk);
+		add(ch->sh->st.walks, walked);
+		add(ch->sh->st.lrugen_cmds, g.nr_nodes);
+		add(ch->sh->st.lrugen_effective, walked);
+	}
 	add(ch->sh->st.cycles, 1);
 	add(ch->sh->st.bottom_up, bottom_up);
 	return 0;
@@ -828,13 +849,14 @@ void mr_churn_report(const struct mr_churn_cfg *cfg,
 {
 	double s = st->elapsed_ms > 0 ? st->elapsed_ms / 1000.0 : 1;
 
-	mr_msg("intensity: offlines=%ld offlines_per_s=%.1f reparented_file_pages=%lld reparented_anon_pages=%lld gen_mismatch_offlines=%ld worker_cmds_effective=%ld reparented_pages_per_s=%.0f cycles=%ld bottom_up=%ld churners=%d max_depth=%d deepest=%ld reclaim_cmds=%ld reclaim_effective=%ld lrugen_cmds=%ld lrugen_effective=%ld walks=%ld shaped=%ld high_limits=%ld high_events=%lld seconds=%.1f cycle_ms_build=%.0f cycle_ms_leaf_load=%.0f cycle_ms_shape=%.0f cycle_ms_remove=%.0f",
+	mr_msg("intensity: offlines=%ld offlines_per_s=%.1f reparented_file_pages=%lld reparented_anon_pages=%lld gen_mismatch_offlines=%ld worker_cmds_effective=%ld reparented_pages_per_s=%.0f cycles=%ld bottom_up=%ld churners=%d max_depth=%d deepest=%ld reclaim_cmds=%ld reclaim_effective=%ld lrugen_cmds=%ld lrugen_effective=%ld walks=%ld shaped=%ld shape_missed=%ld high_limits=%ld high_events=%lld seconds=%.1f cycle_ms_build=%.0f cycle_ms_leaf_load=%.0f cycle_ms_shape=%.0f cycle_ms_remove=%.0f",
 	       st->offlines, st->offlines / s, st->file_pages, st->anon_pages,
 	       st->gen_mismatch, st->reclaim_effective + st->lrugen_effective,
 	       (st->file_pages + st->anon_pages) / s, st->cycles,
 	       st->bottom_up, cfg->churners, cfg->max_depth, st->deepest,
 	       st->reclaim_cmds, st->reclaim_effective, st->lrugen_cmds,
-	       st->lrugen_effective, st->walks, st->shaped, st->high_limits,
+	       st->lrugen_effective, st->walks, st->shaped, st->shape_missed,
+	       st->high_limits,
 	       st->high_events, s, per(st->build_ms, st->cycles),
 	       per(st->leaf_load_ms, st->cycles), per(st->shape_ms, st->cycles),
 	       per(st->remove_ms, st->cycles));

@@ -74,14 +74,17 @@ struct mr_churn_cfg {
  * @cycles: subtrees built and removed
  * @bottom_up: cycles that removed the subtree bottom-up in one go
  * @deepest: deepest subtree built
- * @file_pages: page cache pages the removed memcgs held (moved by
- *		reparenting into the surviving parent)
+ * @file_pages: page cache pages the removed subtrees held just before
+ *		their removal (moved by reparenting into the surviving
+ *		parent, the test root)
  * @anon_pages: anon pages likewise
  * @gen_mismatch: leaf offlines with leaf and parent generation counts
  *		  differing (lrugen)
  * @shaped: leaf offlines whose generations were shaped (lrugen)
+ * @shape_missed: leaf offlines not shaped: the leaf or its parent was
+ *		  missing from every lru_gen dump read meanwhile
  * @high_limits: memory.high limits set on inner memcgs
- * @high_events: memory.events "high" of those memcgs before their rmdir
+ * @high_events: memory.events "high" of the removed subtrees
  * @reclaim_cmds: memory.reclaim writes of the workers
  * @reclaim_effective: those that reclaimed what they asked for
  * @lrugen_cmds: lru_gen commands of the worker
@@ -104,6 +107,7 @@ struct mr_churn_stats {
 	long long anon_pages;
 	long gen_mismatch;
 	long shaped;
+	long shape_missed;
 	long high_limits;
 	long long high_events;
 	long reclaim_cmds;
