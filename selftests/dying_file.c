@@ -24,6 +24,10 @@
  *			reparented like page cache, on the anon LRU
  *   wide		MR_WIDE leaves of 256 KiB below t (nightly: 1024); SKIPs
  *			when MR_WIDE is 0, as in the quick profile
+ *   raise		(MGLRU) one child; before its offline t is evicted
+ *			down to MIN_NR_GENS while the child keeps MAX_NR_GENS
+ *			(t has no pages of its own: eviction only retires its
+ *			empty generations)
  *
  * After syncfs (a dirty inode would pin its memcg through cgroup writeback),
  * the leaves and then the inner nodes are removed bottom-up.  Asserted:
@@ -35,8 +39,16 @@
  *				once their page cache moved to the parent
  *   file_absorbed		t's "file" still equals F0 (stat tolerance):
  *				the charges moved, none was lost or doubled
- *   lrugen_no_dying_pages	(MGLRU) no lru_gen entry of a removed memcg
- *				below t holds pages
+ *   lrugen_parent_raised	(raise) t shows MAX_NR_GENS generations of
+ *				both types on every node after the offline:
+ *				the child's generations were not spliced into
+ *				slots outside t's window
+ *   lrugen_no_dying_pages	(MGLRU) right after the rmdirs, within
+ *				MR_DYING_MS, no lru_gen entry of a removed memcg
+ *				below t holds pages (judged before, and apart
+ *				from, dying_memcgs)
+ *   lrugen_old_slots		(MGLRU) no memcg at or below t counts pages in
+ *				a generation slot below its min_seq
  *   lrugen_absorbed		(MGLRU) t's own generations hold F0 of file,
  *				its shmem S0 on the anon LRU, the rest on
  *				the file LRU
@@ -77,6 +89,7 @@ FIXTURE_VARIANT(dying_file) {
 	bool cascade;
 	bool shmem;
 	bool wide;
+	bool raise;
 };
 
 FIXTURE_VARIANT_ADD(dying_file, tree) {
@@ -112,6 +125,13 @@ FIXTURE_VARIANT_ADD(dying_file, shmem) {
 FIXTURE_VARIANT_ADD(dying_file, wide) {
 	.depth = 1,
 	.wide = true,
+};
+
+FIXTURE_VARIANT_ADD(dying_file, raise) {
+	.depth = 1,
+	.fanout = 1,
+	.mglru = MR_MGLRU_ON,
+	.raise = true,
 };
 
 FIXTURE_SETUP(dying_file)
@@ -174,8 +194,10 @@ static void check_lrugen(struct __test_metadata *_metadata,
 		mr_msg("MGLRU is off: lru_gen checks skipped");
 		return;
 	}
-	MR_OK("lrugen_no_dying_pages", mr_lrugen_read(false, &lg));
-	mr_check_lrugen_dying(_metadata, ctx, &lg);
+	MR_OK("lrugen_old_slots", mr_lrugen_read(true, &lg));
+	mr_check_lrugen_old(_metadata, ctx, &lg);
+	mr_lrugen_free(&lg);
+	MR_OK("lrugen_absorbed", mr_lrugen_read(false, &lg));
 	m = mr_lrugen_find(&lg, ctx->kroot);
 	if (!m) {
 		MR_ASSERTION("lrugen_absorbed", "%s not listed in lru_gen",
@@ -195,6 +217,29 @@ static void check_lrugen(struct __test_metadata *_metadata,
 			     "lru_gen anon=%lld expected==S0=%lld (shmem, +-%lld)",
 			     shmem, s0, tol);
 	mr_lrugen_free(&lg);
+}
+
+/*
+ * Precondition of lrugen_parent_raised: t at MIN_NR_GENS, its child above.
+ * Not met, the assertion could not fail: the test stops as broken.
+ */
+static void shrink_root(struct __test_metadata *_metadata,
+			const struct mr_ctx *ctx, const struct mr_tree *tree)
+{
+	char child[PATH_MAX];
+	int t_gens, c_gens;
+
+	MR_OK("lrugen_parent_raised", mr_lrugen_shrink(ctx->kroot));
+	MR_OK("lrugen_parent_raised",
+	      mr_cg_kpath(&ctx->run, tree->paths[0], child, sizeof(child)));
+	t_gens = mr_lrugen_min_gens(ctx->kroot);
+	c_gens = mr_lrugen_min_gens(child);
+	mr_msg("before the offline: t has %d generations, its child %d", t_gens,
+	       c_gens);
+	if (t_gens != MR_MIN_NR_GENS || c_gens <= t_gens)
+		MR_FATAL("lrugen_parent_raised",
+			 "precondition: t %d generations expected==%d, child %d expected>%d",
+			 t_gens, MR_MIN_NR_GENS, c_gens, t_gens);
 }
 
 static int offline_timeout(void)
@@ -321,6 +366,9 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 			 f0, sum, tol, waited);
 	MR_OK("load_charged", mr_memory_stat(ctx->root, "shmem", &s0));
 
+	if (variant->raise)
+		shrink_root(_metadata, ctx, &tree);
+
 	t0 = mr_now_ms();
 	if (variant->cascade)
 		MR_OK("offline", mr_tree_offline_cascade(&tree));
@@ -330,6 +378,9 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	       variant->cascade ? " (cascading)" : "");
 	mr_tree_free(&tree);
 
+	if (variant->raise)
+		mr_check_parent_raised(_metadata, ctx->kroot);
+	mr_wait_lrugen_dying_empty(_metadata, ctx);
 	mr_check_dying(_metadata, ctx);
 
 	if (!mr_poll_until(file_near(ctx->root, f0, tol, &f1), MR_FLUSH_MS,

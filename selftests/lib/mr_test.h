@@ -880,30 +880,63 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
  * kernel without reparenting would otherwise spend the full bound in every
  * test.
  */
-static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
-				     const struct mr_ctx *ctx)
+static inline bool mr_base_at_start(const struct mr_ctx *ctx, long long *dying)
 {
-	long long dying = -1, waited;
+	return !mr_cgroup_stat(ctx->run.base, "nr_dying_descendants", dying) &&
+	       *dying <= ctx->base_dying_base;
+}
+
+static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
+				     const struct mr_ctx *ctx, const char *path)
+{
+	long long dying = -1, waited, bound = ctx->dying_failed ? 2000 : MR_DYING_MS;
+	char kick[PATH_MAX];
 
 	if (ctx->base_dying_base < 0)
 		return;
-	if (mr_poll_until(!mr_cgroup_stat(ctx->run.base, "nr_dying_descendants",
-					  &dying) &&
-			  dying <= ctx->base_dying_base,
-			  ctx->dying_failed ? 2000 : MR_DYING_MS, &waited,
+	if (mr_poll_until(mr_base_at_start(ctx, &dying), bound / 2, &waited,
 			  "the test's removed subtree to be freed"))
+		return;
+	/*
+	 * As in the dying check (mr_cgwb_cleanup_kick()): a cgroup writeback
+	 * that had dirty IO at the subtree's offline is cleaned up only at the
+	 * next offline; the run's own kick cgroup beside the subtree.
+	 */
+	if (!mr_pathf(kick, sizeof(kick), "%s.kick", path) &&
+	    !mr_cg_create(kick))
+		mr_cg_rmdir(kick, MR_DYING_MS);
+	if (mr_poll_until(mr_base_at_start(ctx, &dying), bound / 2, &waited,
+			  "the test's removed subtree to be freed after one more offline"))
 		return;
 	if (mr_diag_removed_wbs(ctx->run.mnt) == 0)
 		mr_msg("no cgroup writeback of a removed cgroup on any bdi");
 	MR_ASSERTION("dying_memcgs",
-		     "test subtree %s not freed after its removal: nr_dying_descendants of %s=%lld expected<=%lld (waited %lld ms)",
-		     ctx->run.path, ctx->run.base, dying, ctx->base_dying_base,
-		     waited);
+		     "test subtree %s not freed after its removal: nr_dying_descendants of %s=%lld expected<=%lld (waited %lld ms after one more offline)",
+		     path, ctx->run.base, dying, ctx->base_dying_base, waited);
+}
+
+/*
+ * Deleting the run's files dirties the scratch file system's metadata; it is
+ * written back before the subtree goes, so that no cgroup writeback of the
+ * subtree has dirty IO at its offline (which would keep it, see
+ * mr_cgwb_cleanup_kick()).
+ */
+static inline void mr_scratch_sync(const struct mr_ctx *ctx)
+{
+	int fd;
+
+	if (!ctx->p.scratch[0])
+		return;
+	fd = open(ctx->p.scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	syncfs(fd);
+	close(fd);
 }
 
 static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx *ctx)
 {
-	char end[300];
+	char end[300], path[PATH_MAX];
 	long long oom;
 	int ret;
 
@@ -913,18 +946,20 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 		MR_ASSERTION("no_oom_kill", "oom_kill=%lld expected==0", oom);
 	if (ctx->dying_failed)
 		mr_dying_reclaim_diagnosis(ctx, ctx->dying_held);
+	snprintf(path, sizeof(path), "%s", ctx->run.path);
+	mr_scratch_remove(ctx);
+	mr_scratch_sync(ctx);
 	ret = mr_cg_run_destroy(&ctx->run);
 	if (ret)
 		MR_ASSERTION("cleanup", "remove %s: %s", ctx->run.path,
 			     strerror(-ret));
 	if (mr_shared)
 		mr_shared->run.path[0] = '\0';
-	mr_scratch_remove(ctx);
 	ret = mr_lru_gen_restore();
 	if (ret)
 		MR_ASSERTION("cleanup", "restore %s: %s", MR_LRU_GEN_ENABLED,
 			     strerror(-ret));
-	mr_wait_run_freed(_metadata, ctx);
+	mr_wait_run_freed(_metadata, ctx, path);
 
 	snprintf(end, sizeof(end), MR_NAME ": end %s", ctx->name);
 	ret = mr_kmsg_mark("end", ctx->name, NULL);
@@ -1205,6 +1240,28 @@ static inline void mr_check_reachable(struct __test_metadata *_metadata,
 			     file, tol, i, ret ? strerror(-ret) : "ok");
 }
 
+/* pages lru_gen lists in removed memcgs below the test root */
+static inline long long mr_lrugen_removed_pages(const struct mr_ctx *ctx,
+						const struct mr_lrugen *lg)
+{
+	const struct mr_lrugen_memcg *m;
+	unsigned long long anon, file;
+	long long held = 0;
+	char dir[PATH_MAX];
+	int i;
+
+	for (i = 0; i < lg->nr_memcgs; i++) {
+		m = &lg->memcgs[i];
+		if (!mr_kpath_below(m->path, ctx->kroot) ||
+		    (!mr_cg_fspath(&ctx->run, m->path, dir, sizeof(dir)) &&
+		     mr_cg_exists(dir) && m->id))
+			continue;
+		mr_lrugen_totals(m, &anon, &file);
+		held += anon + file;
+	}
+	return held;
+}
+
 /**
  * mr_check_lrugen_dying() - assertion lrugen_no_dying_pages
  * @_metadata: harness metadata
@@ -1266,6 +1323,147 @@ static inline void mr_check_lrugen_old(struct __test_metadata *_metadata,
 				     "%s (id %llu) pages_below_min_seq=%llu expected==0",
 				     m->path, m->id, old);
 	}
+}
+
+/* generations of one type on one node, from an lru_gen_full dump */
+static inline int mr_lrugen_nr_gens(const struct mr_lrugen_node *n, int type)
+{
+	return (int)(n->max_seq - n->min_seq[type]) + 1;
+}
+
+/**
+ * mr_lrugen_shrink() - evict a memcg down to MIN_NR_GENS on every node
+ * @kpath: the memcg as lru_gen names it
+ *
+ * "- ID NID MAX_SEQ-2" evicts the generations below the two youngest; on a
+ * memcg whose old generations are empty it only retires them.
+ *
+ * Return: 0, or a negative errno (-ENOENT: not listed).
+ */
+static inline int mr_lrugen_shrink(const char *kpath)
+{
+	const struct mr_lrugen_memcg *m;
+	struct mr_lrugen lg;
+	int i, ret;
+
+	ret = mr_lrugen_read(true, &lg);
+	if (ret)
+		return ret;
+	m = mr_lrugen_find(&lg, kpath);
+	ret = m ? 0 : -ENOENT;
+	for (i = 0; m && i < m->nr_nodes && !ret; i++) {
+		ret = mr_lrugen_evict(m->id, m->nodes[i].nid,
+				      m->nodes[i].max_seq - MR_MIN_NR_GENS, -1, -1);
+		if (ret == -EEXIST || ret == -EINVAL)
+			ret = 0;	/* nothing to evict: checked by the caller */
+	}
+	mr_lrugen_free(&lg);
+	return ret;
+}
+
+/**
+ * mr_lrugen_min_gens() - fewest generations of a memcg over nodes and types
+ * @kpath: the memcg as lru_gen names it
+ *
+ * Return: that number, or a negative errno (-ENOENT: not listed).
+ */
+static inline int mr_lrugen_min_gens(const char *kpath)
+{
+	const struct mr_lrugen_memcg *m;
+	struct mr_lrugen lg;
+	int i, type, n, fewest = MR_MAX_NR_GENS + 1;
+
+	n = mr_lrugen_read(true, &lg);
+	if (n)
+		return n;
+	m = mr_lrugen_find(&lg, kpath);
+	for (i = 0; m && i < m->nr_nodes; i++)
+		for (type = 0; type < 2; type++) {
+			n = mr_lrugen_nr_gens(&m->nodes[i], type);
+			if (n < fewest)
+				fewest = n;
+		}
+	mr_lrugen_free(&lg);
+	return m ? fewest : -ENOENT;
+}
+
+/**
+ * mr_check_parent_raised() - assertion lrugen_parent_raised
+ * @_metadata: harness metadata
+ * @ctx: test context
+ * @kpath: the parent of the memcg just removed, as lru_gen names it
+ *
+ * Reparenting splices the child's generations into the parent's slot by
+ * slot, so the parent is first raised to MAX_NR_GENS (max_lru_gen_memcg());
+ * a parent left with fewer generations would receive folios in slots outside
+ * its window.  Call it right after the rmdir of a child that had more
+ * generations than the parent, in a test where nothing else ages or evicts
+ * the parent.
+ */
+static inline void mr_check_parent_raised(struct __test_metadata *_metadata,
+					  const char *kpath)
+{
+	const struct mr_lrugen_memcg *m;
+	struct mr_lrugen lg;
+	long long waited;
+	int i, type, n;
+
+	/*
+	 * The child's offline runs from a workqueue after the rmdir; nothing
+	 * else ages or evicts a parent without pages of its own, so its number
+	 * of generations changes only there.
+	 */
+	mr_poll_until(mr_lrugen_min_gens(kpath) == MR_MAX_NR_GENS, MR_DYING_MS,
+		      &waited, "the parent to be raised to MAX_NR_GENS");
+	MR_OK("lrugen_parent_raised", mr_lrugen_read(true, &lg));
+	m = mr_lrugen_find(&lg, kpath);
+	if (!m)
+		MR_ASSERTION("lrugen_parent_raised", "%s not listed in lru_gen_full",
+			     kpath);
+	for (i = 0; m && i < m->nr_nodes; i++)
+		for (type = 0; type < 2; type++) {
+			n = mr_lrugen_nr_gens(&m->nodes[i], type);
+			if (n != MR_MAX_NR_GENS)
+				MR_ASSERTION("lrugen_parent_raised",
+					     "%s node %d %s: %d generations (seq %llu..%llu) expected==%d after its child's offline",
+					     kpath, m->nodes[i].nid,
+					     type ? "file" : "anon", n,
+					     m->nodes[i].min_seq[type],
+					     m->nodes[i].max_seq, MR_MAX_NR_GENS);
+		}
+	mr_lrugen_free(&lg);
+}
+
+/**
+ * mr_wait_lrugen_dying_empty() - assertion lrugen_no_dying_pages, at once
+ * @_metadata: harness metadata
+ * @ctx: test context
+ *
+ * Right after the rmdirs, while the removed memcgs are still listed: poll
+ * lru_gen until none of them below the test root holds pages (offline and
+ * its reparenting run asynchronously after rmdir), for at most MR_DYING_MS.
+ * Judged on its own, before and whatever the dying check finds.
+ */
+static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
+					      const struct mr_ctx *ctx)
+{
+	struct mr_lrugen lg = {};
+	long long held = -1, waited;
+
+	if (!ctx->mglru)
+		return;
+	if (mr_poll_until((mr_lrugen_free(&lg), !mr_lrugen_read(false, &lg)) &&
+			  (held = mr_lrugen_removed_pages(ctx, &lg)) == 0,
+			  MR_DYING_MS, &waited,
+			  "lru_gen to show no pages in the removed memcgs")) {
+		mr_lrugen_free(&lg);
+		return;
+	}
+	if (held < 0)
+		MR_ASSERTION("lrugen_no_dying_pages", "lru_gen unreadable");
+	else
+		mr_check_lrugen_dying(_metadata, ctx, &lg);
+	mr_lrugen_free(&lg);
 }
 
 static inline bool mr_close(long long a, long long b, long long tol)
