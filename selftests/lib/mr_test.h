@@ -1444,6 +1444,15 @@ static inline void mr_check_parent_raised(struct __test_metadata *_metadata,
  * its reparenting run asynchronously after rmdir), for at most MR_DYING_MS.
  * Judged on its own, before and whatever the dying check finds.
  */
+/* a fresh lru_gen dump in @lg; true when its removed memcgs hold no pages */
+static inline bool mr_lrugen_dying_empty(const struct mr_ctx *ctx,
+					 struct mr_lrugen *lg, long long *held)
+{
+	mr_lrugen_free(lg);
+	*held = mr_lrugen_read(false, lg) ? -1 : mr_lrugen_removed_pages(ctx, lg);
+	return *held == 0;
+}
+
 static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
 					      const struct mr_ctx *ctx)
 {
@@ -1452,8 +1461,7 @@ static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
 
 	if (!ctx->mglru)
 		return;
-	if (mr_poll_until((mr_lrugen_free(&lg), !mr_lrugen_read(false, &lg)) &&
-			  (held = mr_lrugen_removed_pages(ctx, &lg)) == 0,
+	if (mr_poll_until(mr_lrugen_dying_empty(ctx, &lg, &held),
 			  MR_DYING_MS, &waited,
 			  "lru_gen to show no pages in the removed memcgs")) {
 		mr_lrugen_free(&lg);
