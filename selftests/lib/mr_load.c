@@ -575,6 +575,7 @@ struct live_state {
 	int touched;
 	int stop;
 	int failed;
+	long sum;
 };
 
 #define LIVE_ROUND_MS	20
@@ -613,17 +614,17 @@ static int live_socket(void)
 static void live_touch(struct live_state *s, unsigned int round)
 {
 	const struct mr_live *l = s->l;
-	long page = mr_page_size();
-	volatile char sink;
+	long page = mr_page_size(), sum = 0;
 	size_t i;
 
 	for (i = 0; i < l->anon_bytes; i += page)
 		s->anon[i] = 1 + round % 255;
 	for (i = 0; s->file && i < l->file_bytes; i += page)
-		sink = s->file[i];
+		sum += s->file[i];
 	for (i = 0; s->shmem && i < l->shmem_bytes; i += page)
 		s->shmem[i] = 1 + round % 255;
-	(void)sink;
+	/* stored, so that the reads cannot be optimised away */
+	__atomic_store_n(&s->sum, sum, __ATOMIC_RELAXED);
 	if (l->socket && live_socket())
 		__atomic_store_n(&s->failed, 1, __ATOMIC_SEQ_CST);
 }
