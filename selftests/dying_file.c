@@ -15,7 +15,11 @@
  *   chain8		a chain of 8 memcgs with one leaf (reparenting through
  *			every level)
  *   tree_classic	"tree" with MGLRU switched off (the classic LRU: the
- *			lru_gen checks are skipped, the rest must hold)
+ *			lru_gen checks are skipped, the rest must hold); a
+ *			reader in each leaf reads the first half of its file
+ *			once more, so both file lists are populated at the
+ *			offline (t's active_file and inactive_file above the
+ *			stat tolerance, else the case SKIPs with the counts)
  *   chain32		a chain of 32 memcgs
  *   cascade		3 x 2; each inner node is removed as soon as its last
  *			child is gone (the others: all leaves, then bottom-up)
@@ -52,6 +56,10 @@
  *   lrugen_absorbed		(MGLRU) t's own generations hold F0 of file,
  *				its shmem S0 on the anon LRU, the rest on
  *				the file LRU
+ *   lru_lists_absorbed	(tree_classic) t's active_file and inactive_file
+ *				equal theirs before the offline: a list left on
+ *				the dying child, or counted on the wrong list
+ *				of t, shows here or in reparented_reachable
  *   reparented_reachable	memory.reclaim on t frees that page cache
  *				(shmem: only with swap, else skipped)
  *
@@ -90,6 +98,8 @@ FIXTURE_VARIANT(dying_file) {
 	bool shmem;
 	bool wide;
 	bool raise;
+	/* classic LRU: half of each leaf's page cache activated */
+	bool lists;
 };
 
 FIXTURE_VARIANT_ADD(dying_file, tree) {
@@ -104,6 +114,7 @@ FIXTURE_VARIANT_ADD(dying_file, chain8) {
 FIXTURE_VARIANT_ADD(dying_file, tree_classic) {
 	.depth = 0,
 	.mglru = MR_MGLRU_OFF,
+	.lists = true,
 };
 
 FIXTURE_VARIANT_ADD(dying_file, chain32) {
@@ -311,6 +322,81 @@ static int load_leaves(struct __test_metadata *_metadata,
 	return failed;
 }
 
+/* Reads the first half of a leaf's file once more: the classic LRU activates it */
+static int read_half_fn(void *arg)
+{
+	const struct mr_file_job *w = arg;
+	static char chunk[65536];
+	long long done;
+	int fd;
+
+	fd = open(w->file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	for (done = 0; done < w->bytes / 2; done += sizeof(chunk))
+		if (pread(fd, chunk, sizeof(chunk), done) < 0)
+			break;
+	close(fd);
+	return done < w->bytes / 2;
+}
+
+static bool lists_populated(const char *cg, long long tol, long long *act,
+			    long long *inact)
+{
+	return !mr_memory_stat(cg, "active_file", act) &&
+	       !mr_memory_stat(cg, "inactive_file", inact) &&
+	       *act > tol && *inact > tol;
+}
+
+/*
+ * Classic LRU: written page cache is referenced once and sits on the
+ * inactive list; a reader in each leaf reads the first half again, which
+ * activates it.  Returns false when t's active_file or inactive_file stays
+ * within the stat tolerance (the test SKIPs: nothing would be proven).
+ */
+static bool activate_half(struct __test_metadata *_metadata,
+			  const struct mr_ctx *ctx, const struct mr_tree *tree,
+			  long long bytes, long long *act, long long *inact)
+{
+	struct mr_file_job *job;
+	struct mr_child *readers;
+	char (*files)[PATH_MAX];
+	long long waited;
+	int i, failed = 0;
+
+	readers = calloc(tree->nr, sizeof(*readers));
+	job = calloc(tree->nr, sizeof(*job));
+	files = calloc(tree->nr, sizeof(*files));
+	if (!readers || !job || !files)
+		MR_FATAL("lists_populated", "out of memory");
+	for (i = 0; i < tree->nr; i++) {
+		if (!tree->leaf[i])
+			continue;
+		job[i].bytes = bytes;
+		job[i].file = files[i];
+		MR_OK("lists_populated",
+		      mr_pathf(files[i], sizeof(files[i]), "%s/leaf%d.dat",
+			       ctx->files, i));
+		MR_OK("lists_populated",
+		      mr_spawn_fn(&readers[i], "reader", tree->paths[i],
+				  read_half_fn, &job[i]));
+	}
+	for (i = 0; i < tree->nr; i++)
+		if (tree->leaf[i] && mr_child_wait(&readers[i], MR_LOAD_MS))
+			failed++;
+	free(readers);
+	free(job);
+	free(files);
+	if (failed)
+		MR_FATAL("lists_populated", "%d reader(s) failed", failed);
+	mr_poll_until(lists_populated(ctx->root, mr_stat_tolerance(), act,
+				      inact),
+		      MR_FLUSH_MS, &waited, "t's active and inactive file");
+	mr_msg("t active_file=%lld inactive_file=%lld (tolerance %lld)",
+	       *act, *inact, mr_stat_tolerance());
+	return *act > mr_stat_tolerance() && *inact > mr_stat_tolerance();
+}
+
 TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
@@ -319,7 +405,8 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	int fanout = variant->depth ? variant->fanout : ctx->p.fanout;
 	char tmpfs[PATH_MAX];
 	struct mr_tree tree = {};
-	long long f0, f1, s0, t0, waited, sum = 0;
+	long long f0, f1, s0, t0, waited, sum = 0, act = 0, inact = 0;
+	long long act1, inact1;
 	int n, failed;
 
 	if (variant->wide) {
@@ -368,6 +455,12 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 
 	if (variant->raise)
 		shrink_root(_metadata, ctx, &tree);
+	if (variant->lists &&
+	    !activate_half(_metadata, ctx, &tree, bytes, &act, &inact)) {
+		mr_tree_free(&tree);
+		SKIP(return, "the kernel did not populate both file lists (active_file=%lld inactive_file=%lld, tolerance %lld)",
+		     act, inact, tol);
+	}
 
 	t0 = mr_now_ms();
 	if (variant->cascade)
@@ -388,6 +481,15 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 		MR_ASSERTION("file_absorbed",
 			     "file=%lld expected==F0=%lld (+-%lld, waited %lld ms)",
 			     f1, f0, tol, waited);
+
+	if (variant->lists &&
+	    !mr_poll_until(!mr_memory_stat(ctx->root, "active_file", &act1) &&
+			   !mr_memory_stat(ctx->root, "inactive_file", &inact1) &&
+			   mr_close(act1, act, tol) && mr_close(inact1, inact, tol),
+			   MR_FLUSH_MS, &waited, "t's file lists to equal the leaves'"))
+		MR_ASSERTION("lru_lists_absorbed",
+			     "t active_file=%lld inactive_file=%lld expected==%lld %lld (+-%lld)",
+			     act1, inact1, act, inact, tol);
 
 	check_lrugen(_metadata, ctx, f0, s0);
 	if (variant->shmem && mr_swap_total() <= 0) {
