@@ -25,6 +25,12 @@
  *   lrugen_old_slots	(MGLRU) lru_gen_full slots below min_seq hold none
  *   lrugen_no_dying_pages (MGLRU) removed memcgs hold no pages
  *
+ *   lru_lists_absorbed (d2f2_classic) t's active_anon, inactive_anon,
+ *			active_file and inactive_file, all populated before
+ *			the removal (each holder reads half of its file and
+ *			of its shmem once more, which activates them; a list
+ *			left empty SKIPs with the counts), are the same after
+ *
  * Without MGLRU the lru_gen parts are skipped (and say so).  Variants
  * "d2f2" and "chain4" run under the kernel's default LRU, "d2f2_classic"
  * with MGLRU switched off, "d2f2_mglru" with it switched on (6.1 boots with
@@ -46,6 +52,8 @@ FIXTURE_VARIANT(sizes_match) {
 	int depth;
 	int fanout;
 	enum mr_mglru mglru;
+	/* classic LRU: all four evictable lists populated before the removal */
+	bool lists;
 };
 
 FIXTURE_VARIANT_ADD(sizes_match, d2f2) {
@@ -62,6 +70,7 @@ FIXTURE_VARIANT_ADD(sizes_match, d2f2_classic) {
 	.depth = 2,
 	.fanout = 2,
 	.mglru = MR_MGLRU_OFF,
+	.lists = true,
 };
 
 FIXTURE_VARIANT_ADD(sizes_match, d2f2_mglru) {
@@ -87,13 +96,26 @@ struct load {
 	char file[PATH_MAX];
 	size_t file_bytes;
 	size_t anon_bytes;
+	bool activate;
 };
+
+/* Reads the first half of @fd once more: the classic LRU activates it */
+static int read_half(int fd, size_t bytes)
+{
+	static char chunk[65536];
+	size_t done;
+
+	for (done = 0; done < bytes / 2; done += sizeof(chunk))
+		if (pread(fd, chunk, sizeof(chunk), done) < 0)
+			return -errno;
+	return 0;
+}
 
 /* Page cache, anon and shmem charged to the leaf, held until released. */
 static int hold_mix(void *arg)
 {
 	const struct load *l = arg;
-	int ret;
+	int ret, fd;
 
 	ret = mr_file_write(l->file, l->file_bytes);
 	if (ret) {
@@ -108,6 +130,15 @@ static int hold_mix(void *arg)
 	if (ret < 0) {
 		mr_err(ret, "shmem");
 		return 1;
+	}
+	if (l->activate) {
+		fd = open(l->file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read_half(fd, l->file_bytes) ||
+		    read_half(ret, l->file_bytes)) {
+			mr_err(-errno, "read %s and shmem again", l->file);
+			return 1;
+		}
+		close(fd);
 	}
 	mr_ready();
 	mr_hold();
@@ -135,6 +166,38 @@ static bool doomed(const struct mr_tree *t, const char *root, int depth,
 	return t->leaf[i] && leaf_idx % 2;
 }
 
+static const char * const lru_keys[] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file",
+};
+
+#define NR_LISTS	ARRAY_SIZE(lru_keys)
+
+/* t's four lists; whether each is above the stat tolerance */
+static bool lists_read(const char *cg, long long v[NR_LISTS])
+{
+	bool full = true;
+	size_t i;
+
+	for (i = 0; i < NR_LISTS; i++) {
+		if (mr_memory_stat(cg, lru_keys[i], &v[i]))
+			return false;
+		full &= v[i] > mr_stat_tolerance();
+	}
+	return full;
+}
+
+static bool lists_near(const char *cg, const long long want[NR_LISTS],
+		       long long got[NR_LISTS])
+{
+	size_t i;
+
+	lists_read(cg, got);
+	for (i = 0; i < NR_LISTS; i++)
+		if (!mr_close(got[i], want[i], mr_stat_tolerance()))
+			return false;
+	return true;
+}
+
 TEST_F_TIMEOUT(sizes_match, removed, 100)
 {
 	struct mr_ctx *ctx = &self->ctx;
@@ -144,6 +207,7 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 	char keeper[PATH_MAX], name[32];
 	struct load *loads;
 	bool *gone;
+	long long lists[NR_LISTS] = {}, got[NR_LISTS] = {}, waited;
 
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
@@ -164,6 +228,7 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 					      loads[i].file,
 					      sizeof(loads[i].file)));
 		loads[i].anon_bytes = (size_t)ctx->p.anon_mb << 20;
+		loads[i].activate = variant->lists;
 		MR_OK("load", mr_spawn_fn(&holders[i], "mix holder",
 					  tree.paths[i], hold_mix, &loads[i]));
 	}
@@ -175,6 +240,20 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 		}
 	}
 	MR_OK("load", mr_syncfs(ctx));
+	if (variant->lists) {
+		mr_poll_until(lists_read(ctx->root, lists), MR_FLUSH_MS,
+			      &waited, "all four lists of t to be populated");
+		mr_msg("t inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld (tolerance %lld)",
+		       lists[0], lists[1], lists[2], lists[3],
+		       mr_stat_tolerance());
+		if (!lists_read(ctx->root, lists)) {
+			for (i = 0; i < tree.nr; i++)
+				if (tree.leaf[i])
+					mr_child_kill(&holders[i]);
+			SKIP(return, "the kernel left an LRU list empty (inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld)",
+			     lists[0], lists[1], lists[2], lists[3]);
+		}
+	}
 
 	/* first move the tasks out, then offline bottom-up */
 	for (i = 0, leaf_idx = 0; i < tree.nr; i++) {
@@ -198,6 +277,13 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 
 	mr_check_dying(_metadata, ctx);
 	mr_check_sizes(_metadata, ctx);
+	if (variant->lists &&
+	    !mr_poll_until(lists_near(ctx->root, lists, got), MR_FLUSH_MS,
+			   &waited, "t's lists to equal theirs before"))
+		MR_ASSERTION("lru_lists_absorbed",
+			     "t inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld expected==%lld %lld %lld %lld (+-%lld)",
+			     got[0], got[1], got[2], got[3], lists[0], lists[1],
+			     lists[2], lists[3], mr_stat_tolerance());
 
 	for (i = 0; i < tree.nr; i++) {
 		if (!tree.leaf[i])
