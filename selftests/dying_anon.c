@@ -69,6 +69,8 @@
  *			file (to the stat tolerance) and pushes the anon and
  *			shmem to swap (SKIPs without swap): a list left
  *			behind on the dying child is out of its reach
+ *   swap_freed		(sibling_classic) once the holder exited, t's
+ *			memory.swap.current drops to 0
  *   anon_freed		once the tasks exit, t's anon drops to the stat
  *			tolerance (uncharging reparented pages works)
  *
@@ -292,31 +294,22 @@ static bool lists_near(const struct mr_ctx *ctx, const char *keeper,
 }
 
 /*
- * Classic LRU: new anon starts on the inactive list and is activated when
- * reclaim finds it referenced twice.  A little reclaim of the leaf while
- * the holder touches all of its anon every 20 ms does that; the holder then
- * goes idle, so the lists stay as they are until the offline.  Returns
- * false (test SKIPped) when a list stayed empty.
+ * Classic LRU: the holder wrote its file and memfd and read the first half
+ * of each once more, which activates them (shmem is on the anon lists), so
+ * active_anon, active_file and inactive_file are populated; its private
+ * anon sits on the inactive anon list.  (Reclaim would activate referenced
+ * anon too, but it also swaps some out, and those swap records keep the
+ * leaf dying: a documented pin, not reparenting.)  The holder then goes
+ * idle, so the lists stay as they are until the offline.  Returns false
+ * (test SKIPped) when a list stayed within the stat tolerance.
  */
 static bool lists_populate(struct __test_metadata *_metadata,
-			   const struct mr_ctx *ctx, struct mr_child *holder,
-			   const char *leaf, long long v[NR_LISTS])
+			   struct mr_child *holder, const char *leaf,
+			   long long v[NR_LISTS])
 {
 	long long tol = mr_stat_tolerance(), waited;
-	char val[32];
 	size_t i;
-	int round;
 
-	snprintf(val, sizeof(val), "%ld", (ctx->p.anon_mb << 20) / 16);
-	for (round = 0; round < 4; round++) {
-		mr_cg_try_write(leaf, "memory.reclaim", val);
-		MR_OK("lists_populated", lru_lists(leaf, v));
-		mr_msg("leaf after reclaim %d: inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld",
-		       round, v[0], v[1], v[2], v[3]);
-		if (v[1] > tol)
-			break;
-		mr_sleep_ms(100);
-	}
 	MR_OK("lists_populated", mr_child_step(holder));
 	/* the last round of touches and the activations land in the stats */
 	mr_poll_until(!lru_lists(leaf, v) && v[0] > tol && v[1] > tol &&
@@ -376,6 +369,33 @@ static void lists_reclaim(struct __test_metadata *_metadata,
 		MR_ASSERTION("lru_reclaimable",
 			     "shmem=%lld expected<=%lld after memory.reclaim of t (to swap)",
 			     shmem, tol);
+}
+
+static bool swap_empty(const struct mr_ctx *ctx, long long *swap)
+{
+	if (mr_cg_value(ctx->root, "memory.swap.current", swap))
+		return false;
+	if (*swap)
+		mr_cg_try_write(ctx->root, "memory.reclaim", "1M");
+	return !*swap;
+}
+
+/*
+ * After lru_reclaimable the holder's anon and shmem were in swap; with the
+ * holder gone their swap entries must go too (a swap-cache copy left
+ * unmapped keeps its entry until reclaim drops it: reclaim is asked), else
+ * their records keep t dying (swap_freed).
+ */
+static void swap_drain(struct __test_metadata *_metadata,
+		       const struct mr_ctx *ctx)
+{
+	long long swap = -1, waited;
+
+	if (!mr_poll_until(swap_empty(ctx, &swap), MR_DYING_MS, &waited,
+			   "t's swap to be freed"))
+		MR_ASSERTION("swap_freed",
+			     "t memory.swap.current=%lld expected==0 after the holder exited (waited %lld ms)",
+			     swap, waited);
 }
 
 /*
@@ -506,7 +526,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 		MR_FATAL("load", "the holder did not get ready");
 	}
 	if (variant->lists &&
-	    !lists_populate(_metadata, ctx, &holder, leaf, lists)) {
+	    !lists_populate(_metadata, &holder, leaf, lists)) {
 		mr_child_kill(&holder);
 		SKIP(return, "the kernel left an LRU list of the leaf empty (inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld, tolerance %lld)",
 		     lists[0], lists[1], lists[2], lists[3], tol);
@@ -603,6 +623,8 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 			   &waited, "every task of the holder to exit"))
 		MR_FATAL("load", "%d task(s) of the holder still alive",
 			 mr_tasks_alive(&tasks, true));
+	if (variant->lists)
+		swap_drain(_metadata, ctx);
 	if (!mr_poll_until(anon_gone(ctx, &anon), MR_DYING_MS, &waited,
 			   "t's anon to be uncharged"))
 		MR_ASSERTION("anon_freed",
