@@ -61,10 +61,10 @@
  *			inactive_anon, active_file and inactive_file equal
  *			the leaf's before the offline (stat tolerance).  The
  *			holder writes a file and a memfd and reads half of
- *			each once more (active_file; shmem on the anon
- *			lists), the test reclaims a little of the leaf while
- *			the holder touches its anon (referenced: active);
- *			a list still empty then SKIPs with the counts
+ *			the file twice (active_file) and half of the memfd
+ *			once (active_anon: shmem is on the anon lists); its
+ *			private anon is inactive.  A list within the stat
+ *			tolerance SKIPs with the counts
  *   lru_reclaimable	(sibling_classic) memory.reclaim on t frees the
  *			file (to the stat tolerance) and pushes the anon and
  *			shmem to swap (SKIPs without swap): a list left
@@ -295,11 +295,11 @@ static bool lists_near(const struct mr_ctx *ctx, const char *keeper,
 
 /*
  * Classic LRU: the holder wrote its file and memfd and read the first half
- * of each once more, which activates them (shmem is on the anon lists), so
- * active_anon, active_file and inactive_file are populated; its private
- * anon sits on the inactive anon list.  (Reclaim would activate referenced
- * anon too, but it also swaps some out, and those swap records keep the
- * leaf dying: a documented pin, not reparenting.)  The holder then goes
+ * of each again (the file twice), which activates them (shmem is on the
+ * anon lists), so active_anon, active_file and inactive_file are
+ * populated; its private anon sits on the inactive anon list.  (Reclaim
+ * would activate referenced anon too, but it also swaps some out, and those
+ * swap records keep the leaf dying: a documented pin, not reparenting.)  The holder then goes
  * idle, so the lists stay as they are until the offline.  Returns false
  * (test SKIPped) when a list stayed within the stat tolerance.
  */

@@ -17,7 +17,7 @@
  *   tree_classic	"tree" with MGLRU switched off (the classic LRU: the
  *			lru_gen checks are skipped, the rest must hold); a
  *			reader in each leaf reads the first half of its file
- *			once more, so both file lists are populated at the
+ *			twice (activated), so both file lists are populated at the
  *			offline (t's active_file and inactive_file above the
  *			stat tolerance, else the case SKIPs with the counts)
  *   chain32		a chain of 32 memcgs
@@ -322,20 +322,24 @@ static int load_leaves(struct __test_metadata *_metadata,
 	return failed;
 }
 
-/* Reads the first half of a leaf's file once more: the classic LRU activates it */
+/*
+ * Reads the first half of a leaf's file twice: written pages are not
+ * referenced, the first read marks them, the second activates them
+ */
 static int read_half_fn(void *arg)
 {
 	const struct mr_file_job *w = arg;
 	static char chunk[65536];
-	long long done;
-	int fd;
+	long long done = 0;
+	int fd, pass;
 
 	fd = open(w->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
-	for (done = 0; done < w->bytes / 2; done += sizeof(chunk))
-		if (pread(fd, chunk, sizeof(chunk), done) < 0)
-			break;
+	for (pass = 0; pass < 2; pass++)
+		for (done = 0; done < w->bytes / 2; done += sizeof(chunk))
+			if (pread(fd, chunk, sizeof(chunk), done) < 0)
+				break;
 	close(fd);
 	return done < w->bytes / 2;
 }
@@ -349,9 +353,8 @@ static bool lists_populated(const char *cg, long long tol, long long *act,
 }
 
 /*
- * Classic LRU: written page cache is referenced once and sits on the
- * inactive list; a reader in each leaf reads the first half again, which
- * activates it.  Returns false when t's active_file or inactive_file stays
+ * Classic LRU: written page cache sits on the inactive list, unreferenced;
+ * a reader in each leaf reads the first half twice, which activates it.  Returns false when t's active_file or inactive_file stays
  * within the stat tolerance (the test SKIPs: nothing would be proven).
  */
 static bool activate_half(struct __test_metadata *_metadata,

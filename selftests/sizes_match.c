@@ -28,7 +28,7 @@
  *   lru_lists_absorbed (d2f2_classic) t's active_anon, inactive_anon,
  *			active_file and inactive_file, all populated before
  *			the removal (each holder reads half of its file and
- *			of its shmem once more, which activates them; a list
+ *			of its shmem twice, which activates them; a list
  *			left empty SKIPs with the counts), are the same after
  *
  * Without MGLRU the lru_gen parts are skipped (and say so).  Variants
@@ -99,15 +99,20 @@ struct load {
 	bool activate;
 };
 
-/* Reads the first half of @fd once more: the classic LRU activates it */
+/*
+ * Reads the first half of @fd twice: written file pages are not referenced,
+ * the second read activates them (shmem: already the first)
+ */
 static int read_half(int fd, size_t bytes)
 {
 	static char chunk[65536];
 	size_t done;
+	int pass;
 
-	for (done = 0; done < bytes / 2; done += sizeof(chunk))
-		if (pread(fd, chunk, sizeof(chunk), done) < 0)
-			return -errno;
+	for (pass = 0; pass < 2; pass++)
+		for (done = 0; done < bytes / 2; done += sizeof(chunk))
+			if (pread(fd, chunk, sizeof(chunk), done) < 0)
+				return -errno;
 	return 0;
 }
 

@@ -708,7 +708,7 @@ static int live_map(struct live_state *s)
 	const struct mr_live *l = s->l;
 	static char chunk[65536];
 	size_t half, done;
-	int fd, ret;
+	int fd, ret, pass;
 
 	s->anon = mr_anon_touch(l->anon_bytes ? l->anon_bytes : 1);
 	if (!s->anon)
@@ -722,10 +722,12 @@ static int live_map(struct live_state *s)
 			return mr_err(-errno, "open %s", l->file), -1;
 		s->file = mmap(NULL, l->file_bytes, PROT_READ, MAP_SHARED,
 			       fd, 0);
+		/* written pages are not referenced: two reads activate */
 		half = l->activate ? l->file_bytes / 2 : 0;
-		for (done = 0; done < half; done += sizeof(chunk))
-			if (pread(fd, chunk, sizeof(chunk), done) < 0)
-				break;
+		for (pass = 0; pass < 2; pass++)
+			for (done = 0; done < half; done += sizeof(chunk))
+				if (pread(fd, chunk, sizeof(chunk), done) < 0)
+					break;
 		close(fd);
 		if (s->file == MAP_FAILED)
 			return mr_err(-errno, "mmap %s", l->file), -1;

@@ -231,9 +231,10 @@ enum mr_users {
  * @owner_exits: (MR_USERS_CLONE_VM) at mr_child_step(), the spawned
  *		 process, the mm's owner, exits; the others go on until
  *		 released
- * @activate: read the first half of @file and of the shmem once more
- *	      before ready (classic LRU: a second access activates them,
- *	      the rest stays inactive)
+ * @activate: read the first half of @file twice and of the shmem once
+ *	      before ready (classic LRU: written file pages are not
+ *	      referenced, the second read activates them; shmem is activated
+ *	      by one; the rest stays inactive)
  * @idle: (MR_USERS_ONE) at mr_child_step(), stop touching and wait to be
  *	  released: reclaim of the memory then does not fight the holder's
  *	  references
