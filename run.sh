@@ -88,7 +88,8 @@ exit_with() {
 	fi
 	if [ -n "${resdir:-}" ] && [ -f "$resdir/summary.json" ]; then
 		jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness, \(.counts.known_issues) known issue(s)",
-			(.tests[] | select(.status == "fail" or .status == "crashed" or .status == "hung")
+			(.tests[] | select(.status == "fail" or .status == "crashed" or .status == "hung"
+					or .status == "known")
 				| "\(.status | ascii_upcase) \(.name): \(.assertion // "see its log")"),
 			(.kernel_badness[] | select(.test != "-") | if (.class | startswith("known:"))
 				then "KNOWN \(.class[6:]) in \(.test): \(.line)"

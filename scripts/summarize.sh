@@ -203,8 +203,8 @@ jq -n \
 		   not_run: ($cases | map(select(.status == "not_run")) | length),
 		   skip: ($cases | map(select(.status == "skip")) | length),
 		   kernel_badness: ($classes | map(.counted) | add // 0),
-		   known_issues: ($classes | map(select(.class | startswith("known:")) | .count)
-			| add // 0)},
+		   known_issues: (($classes | map(select(.class | startswith("known:")) | .count)
+			| add // 0) + ($cases | map(select(.status == "known")) | length))},
 	  # a splat belongs to the test whose window holds it, or, outside
 	  # every window, to the test before it ("after <test>")
 	  tests: ($cases | map(. as $c | . + {kernel_badness:

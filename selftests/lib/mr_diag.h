@@ -7,6 +7,7 @@
 #ifndef MR_DIAG_H
 #define MR_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /**
