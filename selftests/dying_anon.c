@@ -19,30 +19,30 @@
  * mm owner's memcg, charges held by the task) fails dying_memcgs, and the
  * log names the tasks that were in the leaf and still live.  Variants:
  *
- *   sibling		one single-threaded holder: anon, a shared read-only
- *			mapping of a file on MR_SCRATCH (written by the
- *			holder, synced), a memfd (shmem) and a new AF_UNIX
- *			socket pair every round
- *   nested		anon only, below a/b
- *   live_threads	"sibling" by a process with 3 more threads, moved by
- *			one write of its pid to cgroup.procs
- *   live_clone_vm	"sibling" by a process and 2 CLONE_VM processes
+ *   sibling		one single-threaded holder, anon only
+ *   nested		"sibling" below a/b
+ *   live_threads	anon, a shared read-only mapping of a file on
+ *			MR_SCRATCH (written by the holder, synced), a memfd
+ *			(shmem) and a new AF_UNIX socket pair every round, by
+ *			a process with 3 more threads, moved by one write of
+ *			its pid to cgroup.procs
+ *   live_clone_vm	the same load by a process and 2 CLONE_VM processes
  *			(one mm, three thread groups), each moved
- *   live_vfork		"sibling" by a vfork child; its parent sleeps in
+ *   live_vfork		the same load by a vfork child; its parent sleeps in
  *			vfork in the leaf too; both moved
  *   live_owner_exits	a process and a CLONE_VM process: only the CLONE_VM
  *			one moves, then the mm's owner exits in the leaf (the
  *			mm must follow its new owner to the keeper)
- *   moved_twice	"sibling", moved leaf -> transit -> keeper; leaf and
- *			transit are removed
+ *   moved_twice	the same load by one process, moved leaf -> transit
+ *			-> keeper; leaf and transit are removed
+ *   sibling_classic	MGLRU off; the same load, all four
+ *			evictable lists populated before the offline (below)
+ *   thp		MADV_HUGEPAGE (SKIPs when THP is "never" or no huge
+ *			page could be had); the holder waits without touching
  *
  * live_threads, live_clone_vm, live_vfork and moved_twice SKIP with
  * MR_LIVE_ALL=0 (quick profile: on a kernel without reparenting every
  * case spends the dying bound, and quick has 120 s per program).
- *   sibling_classic	MGLRU off; all four evictable lists are populated
- *			before the offline (see below)
- *   thp		MADV_HUGEPAGE (SKIPs when THP is "never" or no huge
- *			page could be had); the holder waits without touching
  *
  * Asserted:
  *
@@ -106,7 +106,6 @@ FIXTURE_VARIANT(dying_anon) {
 
 FIXTURE_VARIANT_ADD(dying_anon, sibling) {
 	.levels = 0,
-	.mix = true,
 };
 
 FIXTURE_VARIANT_ADD(dying_anon, nested) {
