@@ -483,9 +483,10 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	mr_msg("offline: %d rmdir in %lld ms%s", tree.nr, mr_now_ms() - t0,
 	       variant->cascade ? " (cascading)" : "");
 	mr_tree_free(&tree);
+	mr_offlined(ctx);
 
 	if (variant->raise)
-		mr_check_parent_raised(_metadata, ctx->kroot);
+		mr_check_parent_raised(_metadata, ctx, ctx->kroot);
 	mr_wait_lrugen_dying_empty(_metadata, ctx);
 	mr_check_dying(_metadata, ctx);
 

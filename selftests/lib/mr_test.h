@@ -172,6 +172,7 @@ struct mr_ctx {
 	long long base_dying_base;
 	long long dying_mem_base;
 	long long start_ms;
+	long long offline_ms;
 	bool dying_failed;
 	long long dying_held;
 };
@@ -891,13 +892,17 @@ static inline bool mr_base_at_start(const struct mr_ctx *ctx, long long *dying)
 static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
 				     const struct mr_ctx *ctx, const char *path)
 {
-	long long dying = -1, freed, waited, drained;
-	long long bound = ctx->dying_failed ? 2000 : MR_DYING_MS;
+	long long dying = -1, freed, waited, drained, bound = MR_DYING_MS;
 	char kick[PATH_MAX];
 	bool stock;
 
 	if (ctx->base_dying_base < 0)
 		return;
+	if (ctx->dying_failed) {
+		/* known to stay; what its workers print is "after" it */
+		mr_msg("not waiting for the removed subtree: the dying check failed");
+		return;
+	}
 	if (mr_poll_until(mr_base_at_start(ctx, &dying), bound / 2, &waited,
 			  "the test's removed subtree to be freed"))
 		return;
@@ -1262,6 +1267,31 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
  * nr_dying_subsys_memory where the kernel has it) are back at their values
  * from the start, for at most MR_DYING_MS.  Call it after syncfs.
  */
+/**
+ * mr_offlined() - note that the test's memcgs were just removed
+ * @ctx: test context
+ *
+ * The bounds of the checks that follow (lrugen_no_dying_pages,
+ * dying_memcgs) run from here: "freed within MR_DYING_MS of the rmdirs",
+ * however many checks wait in between.
+ */
+static inline void mr_offlined(struct mr_ctx *ctx)
+{
+	ctx->offline_ms = mr_now_ms();
+}
+
+/* what is left of @bound ms since mr_offlined() (all of it without it) */
+static inline long long mr_since_offline(const struct mr_ctx *ctx,
+					 long long bound)
+{
+	long long left;
+
+	if (!ctx->offline_ms)
+		return bound;
+	left = bound - (mr_now_ms() - ctx->offline_ms);
+	return left > 0 ? left : 0;
+}
+
 static inline void mr_check_dying(struct __test_metadata *_metadata,
 			   struct mr_ctx *ctx)
 {
@@ -1272,9 +1302,11 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 		mr_msg("cgroup.stat has no nr_dying_subsys_memory on this kernel");
 	MR_OK("dying_memcgs", mr_cgwb_cleanup_kick(ctx));
 	if (mr_poll_until(mr_dying_at_base(ctx, &dying, &dying_mem),
-			  MR_DYING_MS, &waited,
+			  mr_since_offline(ctx, MR_DYING_MS), &waited,
 			  "nr_dying_descendants to return to its baseline"))
 		return;
+	if (ctx->offline_ms)
+		waited = mr_now_ms() - ctx->offline_ms;
 	held = mr_list_removed(ctx);
 	mr_dying_clues(ctx);
 	if (mr_diag_removed_wbs(ctx->run.mnt) == 0)
@@ -1284,7 +1316,11 @@ static inline void mr_check_dying(struct __test_metadata *_metadata,
 	 * draining the CPUs' charge stocks freed it, the message says so
 	 * ("cause=percpu_stock"), which a known issue of a build can name.
 	 */
-	if (!mr_dying_kick_diagnosis(ctx)) {
+	if (held > 0) {
+		/* their own pages hold them: not reparented, nothing to find */
+		ctx->dying_failed = true;
+		ctx->dying_held = held;
+	} else if (!mr_dying_kick_diagnosis(ctx)) {
 		stock = mr_dying_stock_diagnosis(ctx);
 		ctx->dying_failed = !stock;
 		ctx->dying_held = held;
@@ -1493,7 +1529,7 @@ static inline int mr_lrugen_min_gens(const char *kpath)
 /**
  * mr_check_parent_raised() - assertion lrugen_parent_raised
  * @_metadata: harness metadata
- * @ctx: test context
+ * @ctx: test context (the bound runs from mr_offlined())
  * @kpath: the parent of the memcg just removed, as lru_gen names it
  *
  * Reparenting splices the child's generations into the parent's slot by
@@ -1504,6 +1540,7 @@ static inline int mr_lrugen_min_gens(const char *kpath)
  * the parent.
  */
 static inline void mr_check_parent_raised(struct __test_metadata *_metadata,
+					  const struct mr_ctx *ctx,
 					  const char *kpath)
 {
 	const struct mr_lrugen_memcg *m;
@@ -1516,8 +1553,9 @@ static inline void mr_check_parent_raised(struct __test_metadata *_metadata,
 	 * else ages or evicts a parent without pages of its own, so its number
 	 * of generations changes only there.
 	 */
-	mr_poll_until(mr_lrugen_min_gens(kpath) == MR_MAX_NR_GENS, MR_DYING_MS,
-		      &waited, "the parent to be raised to MAX_NR_GENS");
+	mr_poll_until(mr_lrugen_min_gens(kpath) == MR_MAX_NR_GENS,
+		      mr_since_offline(ctx, MR_DYING_MS), &waited,
+		      "the parent to be raised to MAX_NR_GENS");
 	MR_OK("lrugen_parent_raised", mr_lrugen_read(true, &lg));
 	m = mr_lrugen_find(&lg, kpath);
 	if (!m)
@@ -1544,7 +1582,8 @@ static inline void mr_check_parent_raised(struct __test_metadata *_metadata,
  *
  * Right after the rmdirs, while the removed memcgs are still listed: poll
  * lru_gen until none of them below the test root holds pages (offline and
- * its reparenting run asynchronously after rmdir), for at most MR_DYING_MS.
+ * its reparenting run asynchronously after rmdir), for at most MR_DYING_MS
+ * since mr_offlined().
  * Judged on its own, before and whatever the dying check finds.
  */
 /* a fresh lru_gen dump in @lg; true when its removed memcgs hold no pages */
@@ -1565,7 +1604,7 @@ static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
 	if (!ctx->mglru)
 		return;
 	if (mr_poll_until(mr_lrugen_dying_empty(ctx, &lg, &held),
-			  MR_DYING_MS, &waited,
+			  mr_since_offline(ctx, MR_DYING_MS), &waited,
 			  "lru_gen to show no pages in the removed memcgs")) {
 		mr_lrugen_free(&lg);
 		return;
