@@ -306,14 +306,20 @@ static bool lists_populate(struct __test_metadata *_metadata,
 			   struct mr_child *holder, const char *leaf,
 			   long long v[NR_LISTS])
 {
-	long long tol = mr_stat_tolerance(), waited;
+	long long tol = mr_stat_tolerance(), waited, t0;
 	size_t i;
 
 	MR_OK("lists_populated", mr_child_step(holder));
-	/* the last round of touches and the activations land in the stats */
-	mr_poll_until(!lru_lists(leaf, v) && v[0] > tol && v[1] > tol,
-		      MR_FLUSH_MS, &waited,
-		      "both anon lists of the leaf to be populated");
+	/*
+	 * The last round of touches and the activations land in the stats:
+	 * they move pages between counters without changing the sums, which
+	 * memory.stat shows once the periodic stat flush (every 2 s) ran.
+	 */
+	t0 = mr_now_ms();
+	mr_poll_until(mr_now_ms() - t0 >= 2500 && !lru_lists(leaf, v) &&
+		      v[0] > tol && v[1] > tol,
+		      2500 + MR_FLUSH_MS, &waited,
+		      "both anon lists of the leaf to be populated, after a periodic stat flush");
 	mr_msg("leaf lists: inactive_anon=%lld active_anon=%lld inactive_file=%lld active_file=%lld (tolerance %lld)",
 	       v[0], v[1], v[2], v[3], tol);
 	for (i = 0; i < 2; i++)
