@@ -23,6 +23,9 @@ tree=$(cd "$tree" && pwd -P)
 tests=${BISECT_TESTS:-reparent_race}
 doc=Documentation/admin-guide/cgroup-v2.rst
 [ ! -e "$tree/.git" ] || { echo "bisect-demo: $tree/.git exists (interrupted demo?): remove it" >&2; exit 2; }
+# --ksrc builds never carry the suite's fixes (configs/patches/): the demo's
+# history starts from the tree as Debian ships it
+"$top/scripts/patch-tree.sh" "$tree" none
 
 cleanup() {
 	cd "$tree"
