@@ -265,9 +265,9 @@ static int rmdir_tree(const char *path, void *arg)
 	}
 }
 
-int mr_cg_destroy(const char *path, int timeout_ms)
+/* 1: drained, 0: absent, negative errno */
+static int drain(const char *path, long long deadline)
 {
-	struct rm_ctx ctx = { .deadline = mr_now_ms() + timeout_ms };
 	int ret;
 
 	for (;;) {
@@ -275,12 +275,29 @@ int mr_cg_destroy(const char *path, int timeout_ms)
 		if (ret == -ENOENT)
 			return 0;
 		if (ret <= 0)
-			break;
+			return ret < 0 ? ret : 1;
 		kill_tree(path);
-		if (mr_now_ms() >= ctx.deadline)
+		if (mr_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		mr_sleep_ms(10);
 	}
+}
+
+int mr_cg_drain(const char *path, int timeout_ms)
+{
+	int ret = drain(path, mr_now_ms() + timeout_ms);
+
+	return ret < 0 ? ret : 0;
+}
+
+int mr_cg_destroy(const char *path, int timeout_ms)
+{
+	struct rm_ctx ctx = { .deadline = mr_now_ms() + timeout_ms };
+	int ret = drain(path, ctx.deadline);
+
+	/* absent, or still populated at the deadline */
+	if (ret == 0 || ret == -ETIMEDOUT)
+		return ret;
 	return rmdir_tree(path, &ctx);
 }
 

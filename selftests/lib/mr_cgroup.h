@@ -83,6 +83,17 @@ int mr_cg_run_destroy(struct mr_cg_run *run);
 int mr_cg_reap_stale(const char *base);
 
 /**
+ * mr_cg_drain() - kill every task of a subtree and wait until it is empty
+ * @path: cgroup directory (absent is fine)
+ * @timeout_ms: bound
+ *
+ * The cgroups stay.  Async-signal-safe like mr_cg_run_destroy().
+ *
+ * Return: 0 or a negative errno (-ETIMEDOUT).
+ */
+int mr_cg_drain(const char *path, int timeout_ms);
+
+/**
  * mr_cg_destroy() - kill every task of a subtree, wait until it is empty,
  *		     and remove it bottom-up
  * @path: cgroup directory (absent is fine)

@@ -963,6 +963,13 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	if (ctx->dying_failed)
 		mr_dying_reclaim_diagnosis(ctx, ctx->dying_held);
 	snprintf(path, sizeof(path), "%s", ctx->run.path);
+	/*
+	 * Tasks first (a reader's atime or a writer's mtime dirties an inode
+	 * for up to dirty_expire_centisecs, and a cgroup writeback with a
+	 * dirty inode is not cleaned up at offline), then the files, then
+	 * the write-back, then the cgroups.
+	 */
+	mr_cg_drain(ctx->run.path, MR_CG_DRAIN_MS);
 	mr_scratch_remove(ctx);
 	mr_scratch_sync(ctx);
 	ret = mr_cg_run_destroy(&ctx->run);
