@@ -204,12 +204,36 @@ explain() {
 	return 1
 }
 
+# exact_counts DIR: every case of the quick profile (the variants run.sh
+# --list names) ran and passed (or is a known issue of its build), and the
+# only skips are the profile's declared ones (MR_ALLOWED_SKIPS)
+exact_counts() {
+	local want allowed skipped bad
+	want=$(./run.sh --list | awk 'NF && $0 ~ /^  / && $1 != "global" { n++ } END { print n }')
+	allowed=$(sed -n 's/^MR_ALLOWED_SKIPS=//p' configs/profiles/quick.conf)
+	jq -e --argjson n "$want" '(.tests | length) == $n and
+		([.tests[] | select(.status != "pass" and .status != "known" and .status != "skip")] | length) == 0' \
+		"$1/summary.json" >/dev/null ||
+		{ echo "expected $want cases, all pass/known/skip:"; jq -c '.counts' "$1/summary.json"; return 1; }
+	skipped=$(jq -r '.tests[] | select(.status == "skip") | .name | sub("^[^:]*: "; "")' "$1/summary.json")
+	bad=""
+	while IFS= read -r c; do
+		[ -n "$c" ] || continue
+		# shellcheck disable=SC2254 # the declared skips are glob patterns
+		case " $allowed " in *" ${c%.*}.* "* | *" $c "*) ;; *) bad="$bad $c" ;; esac
+	done <<<"$skipped"
+	[ -z "$bad" ] || { echo "undeclared skips:$bad"; return 1; }
+	[ "$(wc -w <<<"$allowed")" = "$(grep -c . <<<"$skipped")" ] ||
+		{ echo "declared skips ($allowed) did not all skip: $skipped"; return 1; }
+}
+
 # Debian's 7.2.13 has the per-CPU stock pin (docs/bugs/memcg_stock-zero-slot.md):
 # dying_percpu must find it in both cases and have it excused as known, by
 # the test's own proof (cause=percpu_stock), on that build only.
 vm_good() {
 	./run.sh --kernel debian --results "$out/sid" || explain "$out/sid" || return 1
 	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/sid/summary.json" >/dev/null || return 1
+	exact_counts "$out/sid" || return 1
 	if grep -q '^kernel_package=.*7\.2\.13+deb14-amd64' "$out/sid/run.env"; then
 		jq -e '[.tests[] | select(.program == "dying_percpu" and .status == "known")] | length == 2' \
 			"$out/sid/summary.json" >/dev/null ||
@@ -222,6 +246,7 @@ vm_good() {
 vm_debug() {
 	./run.sh --kernel debug --strict --results "$out/debug" || explain "$out/debug" || return 1
 	jq -e '.exit_code == 0 and .counts.fail == 0 and .counts.pass > 0' "$out/debug/summary.json" >/dev/null || return 1
+	exact_counts "$out/debug" || return 1
 	local p
 	for p in configs/patches/*.patch; do
 		grep -q "^kernel_patches=.*${p##*/}" "$out/debug/run.env" ||
