@@ -1623,6 +1623,29 @@ static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
 	mr_lrugen_free(&lg);
 }
 
+/*
+ * A fresh lru_gen_full in @full; true when no memcg at or below t counts
+ * pages in a slot below its min_seq (false also when unreadable).
+ */
+static inline bool mr_lrugen_old_clean(const struct mr_ctx *ctx,
+				       struct mr_lrugen *full)
+{
+	const struct mr_lrugen_memcg *m;
+	int i;
+
+	mr_lrugen_free(full);
+	if (mr_lrugen_read(true, full))
+		return false;
+	for (i = 0; i < full->nr_memcgs; i++) {
+		m = &full->memcgs[i];
+		if ((!strcmp(m->path, ctx->kroot) ||
+		     mr_kpath_below(m->path, ctx->kroot)) &&
+		    mr_lrugen_old_pages(m))
+			return false;
+	}
+	return true;
+}
+
 static inline bool mr_close(long long a, long long b, long long tol)
 {
 	return a - b <= tol && b - a <= tol;
@@ -1798,6 +1821,7 @@ static inline void mr_check_sizes(struct __test_metadata *_metadata,
 {
 	struct mr_sizes_walk w = { .meta = _metadata, .ctx = ctx };
 	struct mr_lrugen lg = {}, full = {};
+	long long waited;
 
 	if (ctx->mglru) {
 		MR_OK("lrugen_sizes", mr_lrugen_read(false, &lg));
@@ -1810,6 +1834,16 @@ static inline void mr_check_sizes(struct __test_metadata *_metadata,
 	MR_OK("lru_split", mr_sizes_walk(ctx->root, &w));
 	mr_msg("sizes checked for %d live memcg(s)", w.checked);
 	if (ctx->mglru) {
+		/*
+		 * A page table walk in flight holds its size changes in its
+		 * batch (walk->nr_pages) until reset_batch_size(), so a slot
+		 * just retired can count pages for a moment: read again until
+		 * none does, for a bounded time; what persists is judged.
+		 */
+		mr_poll_until(mr_lrugen_old_clean(ctx, &full), 2000, &waited,
+			      "no pages counted in retired generations");
+		if (!full.nr_memcgs)
+			MR_ASSERTION("lrugen_old_slots", "lru_gen_full unreadable");
 		mr_check_lrugen_old(_metadata, ctx, &full);
 		mr_check_lrugen_dying(_metadata, ctx, &lg);
 	}
