@@ -882,6 +882,7 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
  * test.
  */
 static inline int mr_stock_drain_in(const char *cg);
+static inline void mr_scratch_sync(const struct mr_ctx *ctx);
 
 static inline bool mr_base_at_start(const struct mr_ctx *ctx, long long *dying)
 {
@@ -909,8 +910,12 @@ static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
 	/*
 	 * As in the dying check (mr_cgwb_cleanup_kick()): a cgroup writeback
 	 * that had dirty IO at the subtree's offline is cleaned up only at the
-	 * next offline; the run's own kick cgroup beside the subtree.
+	 * next offline; the run's own kick cgroup beside the subtree.  Written
+	 * back first: the scratch fs's metadata (the block device's inode,
+	 * attached to the writeback of whoever dirtied it first) can be
+	 * dirtied again by the journal after the teardown's sync.
 	 */
+	mr_scratch_sync(ctx);
 	if (!mr_pathf(kick, sizeof(kick), "%s.kick", path) &&
 	    !mr_cg_create(kick))
 		mr_cg_rmdir(kick, MR_DYING_MS);
