@@ -48,6 +48,11 @@ echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /run/memcg-reparent/scratch
 if mount -t ext4 /dev/vda /run/memcg-reparent/scratch; then
 	export MR_SCRATCH=/run/memcg-reparent/scratch
+	# The block device's inode (the file system's metadata) joins the
+	# cgroup writeback of whoever dirties it first and keeps it: dirtied
+	# here, from the root cgroup, a test's removed memcg is not pinned by
+	# the journal's later writes of it.
+	: >"$MR_SCRATCH/.memcg-reparent-init" && sync
 else
 	say "no scratch disk: page cache tests will skip"
 fi
