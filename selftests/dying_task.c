@@ -27,9 +27,8 @@
  *   task_alive		the task was alive when that was judged (else the
  *			check proved nothing about a live task)
  *
- * A kernel without reparenting (6.1) can pass here: the leaf holds no
- * pages (the task's anon is charged where it faulted, and its charges do
- * not move); what is tested is the reference of the task, not the pages.
+ * A kernel without reparenting (6.1) fails dying_memcgs: the task's new
+ * mm faulted its pages in the leaf, and charges do not move with a task.
  */
 #define _GNU_SOURCE
 #include <signal.h>

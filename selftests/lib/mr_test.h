@@ -882,6 +882,34 @@ static inline void mr_dying_reclaim_diagnosis(const struct mr_ctx *ctx,
  * test.
  */
 static inline int mr_stock_drain_in(const char *cg);
+
+/* swap cache left in the machine: its records can pin a removed memcg's id */
+static inline void mr_swapcached_clue(void)
+{
+	long long kb;
+	char *buf;
+
+	if (mr_read_file("/proc/meminfo", &buf) < 0)
+		return;
+	if (!mr_buf_kb(buf, "SwapCached:", &kb))
+		mr_msg("SwapCached: %lld kB in the machine", kb);
+	free(buf);
+}
+
+/* memory.reclaim of all that @cg still charges (a few tries, EAGAIN is normal) */
+static inline void mr_release_subtree(const char *cg)
+{
+	long long cur;
+	char val[32];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (mr_cg_value(cg, "memory.current", &cur) || cur <= 0)
+			return;
+		snprintf(val, sizeof(val), "%lld", cur);
+		mr_cg_try_write(cg, "memory.reclaim", val);
+	}
+}
 static inline void mr_scratch_sync(const struct mr_ctx *ctx);
 
 static inline bool mr_base_at_start(const struct mr_ctx *ctx, long long *dying)
@@ -924,6 +952,7 @@ static inline void mr_wait_run_freed(struct __test_metadata *_metadata,
 		return;
 	if (mr_diag_removed_wbs(ctx->run.mnt) == 0)
 		mr_msg("no cgroup writeback of a removed cgroup on any bdi");
+	mr_swapcached_clue();
 	stock = !mr_pathf(kick, sizeof(kick), "%s.stockdrain", path) &&
 		!mr_cg_create(kick) && !mr_stock_drain_in(kick) &&
 		mr_poll_until(mr_base_at_start(ctx, &freed), 2000, &drained,
@@ -972,11 +1001,14 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	 * Tasks first (a reader's atime or a writer's mtime dirties an inode
 	 * for up to dirty_expire_centisecs, and a cgroup writeback with a
 	 * dirty inode is not cleaned up at offline), then the files, then
-	 * the write-back, then the cgroups.
+	 * the write-back, then what the subtree still holds (swap cache: an
+	 * unmapped swap-cache folio keeps its swap record, and the record the
+	 * memcg's id, until reclaim frees it), then the cgroups.
 	 */
 	mr_cg_drain(ctx->run.path, MR_CG_DRAIN_MS);
 	mr_scratch_remove(ctx);
 	mr_scratch_sync(ctx);
+	mr_release_subtree(ctx->run.path);
 	ret = mr_cg_run_destroy(&ctx->run);
 	if (ret)
 		MR_ASSERTION("cleanup", "remove %s: %s", ctx->run.path,
