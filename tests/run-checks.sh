@@ -198,8 +198,8 @@ list_names() {
 # The results folder goes with the check: show the lines that explain a
 # failure (assertions, what pinned a dying memcg, the splats) before it does.
 explain() {
-	grep -h '# ASSERTION\|# diagnosis:\|# removed but not freed\|# what the test root holds' \
-		"$1"/tests/*.log 2>/dev/null | head -n 20
+	grep -h '# ASSERTION\|# diagnosis:\|# removed but not freed\|# what the test root holds\|# writeback of a removed\|# no cgroup writeback\|# SwapCached\|# gave up after\|# intensity' \
+		"$1"/tests/*.log 2>/dev/null | head -n 40
 	head -n 5 "$1/badness.txt" 2>/dev/null
 	return 1
 }
