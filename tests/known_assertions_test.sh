@@ -49,6 +49,14 @@ expect "another assertion beside it: that case stays failed" "2 1" "$sid" "$tmp/
 printf '#  RUN           x.y.z ...\n# x.c:12:z:Expected 0 got 1\nnot ok 1 x.y.z\n' >"$tmp/no-assertion"
 expect "a failed case without assertions: not excused" "1 0" "$sid" "$tmp/no-assertion"
 
+# cause=none (lrugen_old_slots on the same build): every line of that
+# assertion, and nothing else, on that build only
+printf '#  RUN           r.reclaim.offline ...\n# ASSERTION lrugen_old_slots: /m/t (id 67) pages_below_min_seq=1 expected==0\nnot ok 1 r.reclaim.offline\n' >"$tmp/old-slots"
+expect "cause=none: the named assertion is excused on its build" "1 1" "$sid" "$tmp/old-slots"
+expect "cause=none: not on another build" "1 0" "debian linux-image-7.2.14+deb14-amd64 7.2.14-1" "$tmp/old-slots"
+sed 's/lrugen_old_slots/lrugen_sizes/' "$tmp/old-slots" >"$tmp/sizes"
+expect "cause=none: another assertion is not" "1 0" "$sid" "$tmp/sizes"
+
 # cases LOG WANT NAME: after --excuse on a copy of LOG, ktap-cases.awk's
 # rows of the program are WANT ("case status;" each)
 cases() {

@@ -220,9 +220,14 @@ static int kill_procs(const char *path, void *arg)
 		if (end == p)
 			break;
 		if (pid > 0)
-			kill(pid, SIGKILL);
+			kill(pid, arg ? *(int *)arg : SIGKILL);
 	}
 	return mr_cg_walk_children(path, kill_procs, arg);
+}
+
+int mr_cg_signal(const char *path, int sig)
+{
+	return kill_procs(path, &sig);
 }
 
 static int kill_tree(const char *path)

@@ -83,6 +83,15 @@ int mr_cg_run_destroy(struct mr_cg_run *run);
 int mr_cg_reap_stale(const char *base);
 
 /**
+ * mr_cg_signal() - send a signal to every task of a subtree
+ * @path: cgroup directory
+ * @sig: the signal
+ *
+ * Async-signal-safe.  Return: 0 or a negative errno.
+ */
+int mr_cg_signal(const char *path, int sig);
+
+/**
  * mr_cg_drain() - kill every task of a subtree and wait until it is empty
  * @path: cgroup directory (absent is fine)
  * @timeout_ms: bound

@@ -984,9 +984,52 @@ static inline void mr_scratch_sync(const struct mr_ctx *ctx)
 	close(fd);
 }
 
+/*
+ * In the suite's own VM (/dev/shm is a tmpfs of its own, mr.init= on the
+ * kernel command line), POSIX shm objects that a killed stress-ng left
+ * behind are removed: their swapped-out pages would keep swap records of a
+ * removed memcg.  On any other machine /dev/shm is not ours to clean.
+ */
+static inline void mr_shm_leftovers(void)
+{
+	struct dirent *d;
+	char *cmdline;
+	bool vm;
+	DIR *dir;
+
+	if (mr_read_file("/proc/cmdline", &cmdline) < 0)
+		return;
+	vm = strstr(cmdline, "mr.init=") != NULL;
+	free(cmdline);
+	dir = vm ? opendir("/dev/shm") : NULL;
+	if (!dir)
+		return;
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "stress-ng", 9) &&
+		    !unlinkat(dirfd(dir), d->d_name, 0))
+			mr_msg("removed /dev/shm/%s, left by a killed stress-ng",
+			       d->d_name);
+	closedir(dir);
+}
+
+/* whether cgroup @cg (and its subtree) has tasks; false when unreadable */
+static inline bool mr_cg_populated(const char *cg)
+{
+	char path[PATH_MAX], *buf;
+	long long populated = 0;
+
+	if (mr_pathf(path, sizeof(path), "%s/cgroup.events", cg) ||
+	    mr_read_file(path, &buf) < 0)
+		return false;
+	mr_buf_key(buf, "populated", &populated);
+	free(buf);
+	return populated;
+}
+
 static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx *ctx)
 {
 	char end[300], path[PATH_MAX];
+	long long waited;
 	long long oom;
 	int ret;
 
@@ -1005,7 +1048,16 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	 * unmapped swap-cache folio keeps its swap record, and the record the
 	 * memcg's id, until reclaim frees it), then the cgroups.
 	 */
+	/*
+	 * SIGTERM before SIGKILL: stress-ng removes its POSIX shm objects
+	 * when told to stop; killed, it leaves them in /dev/shm, where their
+	 * swapped-out pages keep swap records of the removed memcg for good.
+	 */
+	mr_cg_signal(ctx->run.path, SIGTERM);
+	mr_poll_until(!mr_cg_populated(ctx->run.path), 3000, &waited,
+		      "the subtree's tasks to end on SIGTERM");
 	mr_cg_drain(ctx->run.path, MR_CG_DRAIN_MS);
+	mr_shm_leftovers();
 	mr_scratch_remove(ctx);
 	mr_scratch_sync(ctx);
 	mr_release_subtree(ctx->run.path);
