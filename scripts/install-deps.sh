@@ -5,11 +5,12 @@
 # Runs as root on a Debian machine; elsewhere it prints what to install.
 set -eu
 
-# runtime: VM, initramfs, load, results; build: C tests, kernels; check: lint, plots
+# runtime: VM, initramfs, load, results; build: C tests, kernels; check: lint,
+# plots, the results page rendered headless (chromium)
 PKGS="qemu-system-x86 qemu-utils busybox-static cpio kmod xz-utils zstd e2fsprogs
       libcgroup-dev stress-ng fio jq gnuplot-nox
       build-essential flex bison bc libelf-dev libssl-dev ccache
-      shellcheck rsync libxml2-utils"
+      shellcheck rsync libxml2-utils chromium"
 
 missing=""
 for p in $PKGS; do
