@@ -51,6 +51,7 @@
 #include "mr_kmsg.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
+#include "mr_numa.h"
 #include "mr_stat.h"
 #include "mr_util.h"
 
@@ -89,6 +90,8 @@ enum mr_mglru {
  *	       MR_JOBS=0)
  * @lru_gen: MGLRU enabled and debugfs lru_gen readable
  * @swap: an active swap area (zram in the VM)
+ * @nodes: at least this many NUMA nodes with memory (the suite's VM has 2:
+ *	   reparenting runs node by node, one node never exercises the loop)
  * @mglru: the LRU to run under; ON and OFF need CONFIG_LRU_GEN (SKIP
  *	   without) and switch the global knob for the test, see
  *	   mr_lru_gen_set()
@@ -101,6 +104,7 @@ struct mr_needs {
 	bool stress_ng;
 	bool lru_gen;
 	bool swap;
+	int nodes;
 	enum mr_mglru mglru;
 };
 
@@ -766,6 +770,9 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 		SKIP(return false, "stress-ng job files not found (set MR_WORKLOADS)");
 	if (needs->swap && mr_swap_total() <= 0)
 		SKIP(return false, "no active swap area (the VM sets up zram)");
+	if (needs->nodes > 1 && mr_memory_nodes(NULL) < needs->nodes)
+		SKIP(return false, "%d NUMA node(s) with memory, the test needs %d (the VM has 2)",
+		     mr_memory_nodes(NULL), needs->nodes);
 	if (needs->mglru != MR_MGLRU_DEFAULT &&
 	    access(MR_LRU_GEN_ENABLED, W_OK))
 		SKIP(return false, "kernel without CONFIG_LRU_GEN (%s)",
