@@ -25,6 +25,18 @@
  *   lrugen_old_slots	(MGLRU) lru_gen_full slots below min_seq hold none
  *   lrugen_no_dying_pages (MGLRU) removed memcgs hold no pages
  *
+ *   numa_absorbed	t's memory.numa_stat, node by node: anon and file
+ *			after the removal equal what they were before (the
+ *			holders interleave their pages over both nodes, so
+ *			every removed memcg held pages on each), stat
+ *			tolerance per node and key
+ *   lrugen_node_sizes	(MGLRU) per memcg and node: the pages over the
+ *			generations of that node == the memcg's local LRU
+ *			sizes of that node from memory.numa_stat (own minus
+ *			live children), stat tolerance per node and type;
+ *			a reparenting that moves one node's folios to the
+ *			wrong node, or leaves them behind, fails it
+ *
  *   lru_lists_absorbed (d2f2_classic) t's active_anon, inactive_anon,
  *			active_file and inactive_file, all populated before
  *			the removal (each holder reads half of its file and
@@ -42,6 +54,8 @@ static const struct mr_needs needs = {
 	.root = true,
 	.memcg = true,
 	.scratch = true,
+	/* the per-node checks: reparenting runs node by node */
+	.nodes = 2,
 };
 
 FIXTURE(sizes_match) {
@@ -122,6 +136,12 @@ static int hold_mix(void *arg)
 	const struct load *l = arg;
 	int ret, fd;
 
+	/* pages of every kind on every node: the offline moves node by node */
+	ret = mr_spread_nodes();
+	if (ret) {
+		mr_err(ret, "set_mempolicy(MPOL_INTERLEAVE)");
+		return 1;
+	}
 	ret = mr_file_write(l->file, l->file_bytes);
 	if (ret) {
 		mr_err(ret, "write %s", l->file);
@@ -203,6 +223,162 @@ static bool lists_near(const char *cg, const long long want[NR_LISTS],
 	return true;
 }
 
+/* t's anon and file on every node, logged */
+static int numa_read(const char *cg, struct mr_numastat *ns, const char *when)
+{
+	int i, ret = mr_numastat_read(cg, ns);
+
+	for (i = 0; !ret && i < ns->nr_nodes; i++)
+		mr_msg("t N%d %s: anon=%lld file=%lld shmem=%lld",
+		       ns->nodes[i].nid, when, ns->nodes[i].anon,
+		       ns->nodes[i].file, ns->nodes[i].shmem);
+	return ret;
+}
+
+/* the node and key where @got and @want differ by more than @tol, or -1 */
+static int numa_differs(const struct mr_numastat *got,
+			const struct mr_numastat *want, long long tol,
+			const char **key)
+{
+	int i;
+
+	if (got->nr_nodes != want->nr_nodes)
+		return 0;
+	for (i = 0; i < got->nr_nodes; i++) {
+		if (got->nodes[i].nid != want->nodes[i].nid)
+			return i;
+		*key = "anon";
+		if (!mr_close(got->nodes[i].anon, want->nodes[i].anon, tol))
+			return i;
+		*key = "file";
+		if (!mr_close(got->nodes[i].file, want->nodes[i].file, tol))
+			return i;
+	}
+	return -1;
+}
+
+static bool numa_near(const char *cg, const struct mr_numastat *want,
+		      struct mr_numastat *got)
+{
+	const char *key;
+
+	return !mr_numastat_read(cg, got) &&
+	       numa_differs(got, want, mr_stat_tolerance(), &key) < 0;
+}
+
+struct node_walk {
+	struct __test_metadata *meta;
+	const struct mr_ctx *ctx;
+	struct mr_lrugen lg;
+	bool dry;
+	int bad;
+	int checked;
+};
+
+static int numa_sub_child(const char *child, void *arg)
+{
+	struct mr_numastat c;
+	int ret = mr_numastat_read(child, &c);
+
+	if (ret == -ENOENT)
+		return 0;	/* removed meanwhile */
+	return ret ? ret : mr_numastat_sub(arg, &c);
+}
+
+/*
+ * lrugen_node_sizes for @dir and below: per node, the pages lru_gen counts
+ * in @dir's generations of that node against @dir's local LRU sizes of the
+ * node (memory.numa_stat of @dir minus that of each live child).  In a dry
+ * walk a mismatch is only counted.
+ */
+static int node_sizes_walk(const char *dir, void *arg)
+{
+	struct node_walk *w = arg;
+	struct __test_metadata *_metadata = w->meta;
+	long long tol = mr_stat_tolerance(), page = mr_page_size();
+	const struct mr_lrugen_memcg *m;
+	unsigned long long a, f;
+	long long lru_anon, lru_file;
+	struct mr_numa_node *n;
+	struct mr_numastat local;
+	char kpath[PATH_MAX];
+	int i, ret;
+
+	ret = mr_numastat_read(dir, &local);
+	if (!ret)
+		ret = mr_cg_walk_children(dir, numa_sub_child, &local);
+	if (!ret)
+		ret = mr_cg_kpath(&w->ctx->run, dir, kpath, sizeof(kpath));
+	if (ret)
+		return ret;
+	w->checked++;
+	m = mr_lrugen_find(&w->lg, kpath);
+	for (i = 0; i < local.nr_nodes; i++) {
+		n = &local.nodes[i];
+		if (!m || !mr_lrugen_node_totals(m, n->nid, &a, &f)) {
+			w->bad++;
+			if (!w->dry)
+				MR_ASSERTION("lrugen_node_sizes",
+					     "%s node %d not listed in lru_gen",
+					     kpath, n->nid);
+			continue;
+		}
+		lru_anon = n->active_anon + n->inactive_anon;
+		lru_file = n->active_file + n->inactive_file;
+		if (mr_close(a * page, lru_anon, tol) &&
+		    mr_close(f * page, lru_file, tol))
+			continue;
+		w->bad++;
+		if (!w->dry)
+			MR_ASSERTION("lrugen_node_sizes",
+				     "%s N%d lru_gen anon=%lld file=%lld expected==local numa_stat active+inactive anon=%lld file=%lld (+-%lld)",
+				     kpath, n->nid, (long long)a * page,
+				     (long long)f * page, lru_anon, lru_file,
+				     tol);
+	}
+	return mr_cg_walk_children(dir, node_sizes_walk, w);
+}
+
+/* a fresh lru_gen dump and a dry walk: true when every node of every memcg agrees */
+static bool node_sizes_agree(struct node_walk *w)
+{
+	mr_lrugen_free(&w->lg);
+	if (mr_lrugen_read(false, &w->lg))
+		return false;
+	w->bad = 0;
+	w->checked = 0;
+	return !node_sizes_walk(w->ctx->root, w) && !w->bad;
+}
+
+/*
+ * lrugen_node_sizes: read again (the periodic flush every 2 s settles the
+ * hierarchy, see mr_stats_settle()) until every node of every live memcg
+ * agrees, bounded; what persists is asserted on the last dump.
+ */
+static void check_node_sizes(struct __test_metadata *_metadata,
+			     const struct mr_ctx *ctx)
+{
+	struct node_walk w = { .meta = _metadata, .ctx = ctx, .dry = true };
+	long long waited;
+
+	if (!ctx->mglru) {
+		mr_msg("MGLRU is off: lrugen_node_sizes skipped");
+		return;
+	}
+	if (mr_poll_until(node_sizes_agree(&w), MR_SETTLE_MS, &waited,
+			  "lru_gen to agree with memory.numa_stat node by node")) {
+		mr_msg("lrugen_node_sizes: %d live memcg(s) checked", w.checked);
+		mr_lrugen_free(&w.lg);
+		return;
+	}
+	w.dry = false;
+	if (!w.lg.nr_memcgs)
+		MR_ASSERTION("lrugen_node_sizes", "lru_gen unreadable");
+	else
+		MR_OK("lrugen_node_sizes", node_sizes_walk(ctx->root, &w));
+	mr_lrugen_free(&w.lg);
+}
+
 TEST_F_TIMEOUT(sizes_match, removed, 100)
 {
 	struct mr_ctx *ctx = &self->ctx;
@@ -213,6 +389,9 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 	struct load *loads;
 	bool *gone;
 	long long lists[NR_LISTS] = {}, got[NR_LISTS] = {}, waited, t0;
+	long long tol = mr_stat_tolerance();
+	struct mr_numastat numa_before, numa_after;
+	const char *key = "";
 
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
@@ -268,6 +447,29 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 		}
 	}
 
+	/*
+	 * t's per-node numbers before the offline: after a periodic stat
+	 * flush (every 2 s), since t, not read before, may lag behind its
+	 * freshly flushed leaves by more than the tolerance.
+	 */
+	if (!variant->lists) {
+		mr_msg("waiting 2.5 s for a periodic stat flush before t's memory.numa_stat");
+		mr_sleep_ms(2500);
+	}
+	MR_OK("numa_absorbed", numa_read(ctx->root, &numa_before, "before"));
+	for (i = 0; i < numa_before.nr_nodes; i++) {
+		/* as every size check: a load below 8x its tolerance judges nothing */
+		if (numa_before.nodes[i].anon >= 8 * tol &&
+		    numa_before.nodes[i].file >= 8 * tol)
+			continue;
+		for (leaf_idx = 0; leaf_idx < tree.nr; leaf_idx++)
+			if (tree.leaf[leaf_idx])
+				mr_child_kill(&holders[leaf_idx]);
+		SKIP(return, "t holds anon=%lld file=%lld on node %d, below 8x the stat tolerance of %ld CPUs (%lld KiB): raise MR_FILE_MB/MR_ANON_MB",
+		     numa_before.nodes[i].anon, numa_before.nodes[i].file,
+		     numa_before.nodes[i].nid, mr_nr_cpus(), tol >> 10);
+	}
+
 	/* first move the tasks out, then offline bottom-up */
 	for (i = 0, leaf_idx = 0; i < tree.nr; i++) {
 		gone[i] = doomed(&tree, ctx->root, variant->depth,
@@ -290,6 +492,25 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 
 	mr_check_dying(_metadata, ctx);
 	mr_check_sizes(_metadata, ctx);
+	if (!mr_poll_until(numa_near(ctx->root, &numa_before, &numa_after),
+			   MR_FLUSH_MS, &waited,
+			   "t's memory.numa_stat to equal its numbers before, node by node")) {
+		i = numa_differs(&numa_after, &numa_before, tol, &key);
+		if (numa_after.nr_nodes != numa_before.nr_nodes || i < 0)
+			MR_ASSERTION("numa_absorbed",
+				     "t lists %d node(s) expected==%d as before",
+				     numa_after.nr_nodes, numa_before.nr_nodes);
+		else
+			MR_ASSERTION("numa_absorbed",
+				     "t N%d %s: anon=%lld file=%lld expected==before anon=%lld file=%lld (+-%lld)",
+				     numa_after.nodes[i].nid, key,
+				     numa_after.nodes[i].anon,
+				     numa_after.nodes[i].file,
+				     numa_before.nodes[i].anon,
+				     numa_before.nodes[i].file, tol);
+	}
+	numa_read(ctx->root, &numa_after, "after");
+	check_node_sizes(_metadata, ctx);
 	if (variant->lists &&
 	    !mr_poll_until(lists_near(ctx->root, lists, got), MR_FLUSH_MS,
 			   &waited, "t's lists to equal theirs before"))
