@@ -384,6 +384,74 @@ vm_oops() {
 	[ -z "$left" ] || { echo "QEMU left running: $left"; return 1; }
 }
 
+# The suite's debug kernel with make check's bug injections
+# (configs/injections/, tests/build-injected.sh): an incremental rebuild
+# of the tree vm_debug built, booted by path (no identity: strict).
+injected_img=""
+vm_injected_build() {
+	local start=$SECONDS
+	injected_img=$(tests/build-injected.sh offline-null-deref warn-after-window) || return 1
+	echo "built in $((SECONDS - start))s: $injected_img"
+}
+
+# inj_get INJECTION KEY: a KEY= line of configs/injections/INJECTION.mut
+inj_get() { sed -n "s/^$2=//p" "configs/injections/$1.mut"; }
+
+# A real oops in a test (a NULL dereference in the memcg offline worker,
+# which holds cgroup_mutex: the guest cannot finish): exit 1 within 60 s
+# of the oops, the crashed case is the one whose window on the console
+# holds the oops, with the oops's first lines, and no QEMU is left.
+vm_injected_oops() {
+	local d=$out/inj-oops rc t_oops t_end want row win first left
+	[ -n "$injected_img" ] || { echo "no injected kernel (its build failed)"; return 1; }
+	want=$(inj_get offline-null-deref case)
+	mkdir -p "$d"
+	./run.sh --kernel "$injected_img" --tests "$(inj_get offline-null-deref tests)" --strict \
+		--results "$d" 2>&1 | while IFS= read -r l; do echo "$(date +%s) $l"; done \
+		>"$out/inj-oops.log"
+	rc=${PIPESTATUS[0]}
+	t_end=$(date +%s)
+	# vm.sh polls the console every second and says when it sees the oops
+	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$out/inj-oops.log")
+	[ -n "$t_oops" ] || { tail -n 20 "$out/inj-oops.log"; echo "vm.sh never saw the oops"; return 1; }
+	echo "oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")"
+	[ "$rc" = 1 ] || { echo "expected exit 1, got '$rc'"; return 1; }
+	grep -q '^status=oops' "$d/vm-status" || return 1
+	[ $((t_end - t_oops)) -le 60 ] || { echo "more than 60 s after the oops"; return 1; }
+	left=$(our_qemu "$d")
+	[ -z "$left" ] || { echo "QEMU left running: $left"; return 1; }
+	# the window that holds the oops, from the console itself
+	row=$(selftests/mr_logscan "$d/console.log" | tr -d '\r' |
+		awk -F'\t' '$1 ~ /^(bug|oops|kernel_bug|gpf)$/ { print; exit }')
+	IFS=$'\t' read -r _ win first <<<"$row"
+	first=${first#\[*\] }
+	echo "oops in window '$win': $first"
+	case $win in "$want".*) ;; *) echo "the injection fired in '$win', not in $want"; return 1 ;; esac
+	jq -e --arg name "${want%%.*}: $win" --arg first "$first" \
+		'[.tests[] | select(.status == "crashed")] | length == 1 and .[0].name == $name
+			and (.[0].assertion | startswith($first) and contains(" | "))' \
+		"$d/summary.json" >/dev/null ||
+		{ jq -c '.tests[] | {name, status, assertion}' "$d/summary.json"; return 1; }
+}
+
+# A WARN that the kernel prints right after a program's end marker: the
+# run fails on it alone (every case passes), named "after <program>", not
+# as the next program's.
+vm_injected_warn() {
+	local d=$out/inj-warn rc=0 want
+	[ -n "$injected_img" ] || { echo "no injected kernel (its build failed)"; return 1; }
+	want=$(inj_get warn-after-window case)
+	./run.sh --kernel "$injected_img" --tests "$(inj_get warn-after-window tests)" --strict \
+		--results "$d" || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+	grep -q '^status=ok' "$d/vm-status" || { cat "$d/vm-status"; return 1; }
+	jq -e --arg want "$want" '([.tests[] | select(.status != "pass" and .status != "skip")] | length == 0)
+		and (.kernel_badness | length > 0 and all(.test == $want and .class == "warning"))' \
+		"$d/summary.json" >/dev/null ||
+		{ jq -c '.counts, [.tests[] | select(.status != "pass")], .kernel_badness' "$d/summary.json"; return 1; }
+	grep -q "^# kernel $want warning: " "$d/ktap.log" || { echo "ktap.log does not name '$want'"; return 1; }
+}
+
 # Two runs at once sharing the cache: both finish with their own results
 vm_two_runs() {
 	local a=$out/two-a b=$out/two-b ra=0 rb=0 pa t0
@@ -463,6 +531,10 @@ vm() {
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
 	check "quick profile on the suite's DEBUG_VM kernel (with configs/patches) passes strictly" vm_debug
+	# (after vm_debug: an incremental rebuild of the tree it built)
+	check "debug kernel with make check's bug injections builds" vm_injected_build
+	check "real oops in a test (injected): exit 1 within 60 s, the case whose window holds it crashed, no QEMU left" vm_injected_oops
+	check "real WARN after a program's window (injected): exit 1, named after it" vm_injected_warn
 	check "run.sh interrupted during the kernel build: no make left" vm_interrupted_build
 	# what the three runs measured, for the log
 	for d in sid bookworm debug; do
