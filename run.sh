@@ -62,6 +62,10 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
                    (comma-separated: warn, oops, softlockup, hung_task,
                    rcu_stall), so the console ends at the splat
   --list           print the tests and variants of the profile and exit
+  --recheck DIR    judge the kept results folder DIR again with today's rules
+                   (log classifier, known issues, verdict), no VM: rewrites
+                   its summary.json, junit.xml, plots and index.html and
+                   exits with the verdict (--splat, --strict, --bisect apply)
   -h, --help       this text
 
 Exit codes (normal / --bisect): 0/0 all passed; 1/1 a test failed or the
@@ -86,24 +90,13 @@ exit_with() {
 		*) rc=125 ;;
 		esac
 	fi
-	if [ -n "${resdir:-}" ] && [ -f "$resdir/summary.json" ]; then
-		jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness, \(.counts.known_issues) known issue(s)",
-			(.tests[] | select(.status == "fail" or .status == "crashed" or .status == "hung"
-					or .status == "known")
-				| "\(.status | ascii_upcase) \(.name): \(.assertion // "see its log")"),
-			(.kernel_badness[] | select(.test != "-") | if (.class | startswith("known:"))
-				then "KNOWN \(.class[6:]) in \(.test): \(.line)"
-				else "KERNEL \(.class) in \(.test): \(.line)" end)' \
-			"$resdir/summary.json" >&2 || true
-		log "results in $resdir"
-	fi
 	[ "$rc" = 0 ] || log "exit $rc: $*"
 	exit "$rc"
 }
 
 kernel="" modules="" profile=quick tests="" seed="" resdir="" accel=auto list=0
 ksrc="" fragments="base lean debug" tries=1 splat="" panic_on=""
-bootargs=${MR_BOOTARGS:-} dry_run=0
+bootargs=${MR_BOOTARGS:-} dry_run=0 recheck=""
 orig_cmd=$(printf '%q ' "$0" "$@")
 # The knobs set in the environment, before the profile adds its own: those
 # that differ from the profile go into the reproduce command.
@@ -130,6 +123,7 @@ while [ $# -gt 0 ]; do
 	--dry-run) dry_run=1; shift ;;
 	--bisect) shift ;;
 	--list) list=1; shift ;;
+	--recheck) need "$@"; recheck=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) log "error: unknown option '$1'"; usage >&2; exit_with 2 "bad command line" ;;
 	esac
@@ -225,6 +219,19 @@ flock "$MR_TOP/selftests" make -s -C "$MR_TOP/selftests" >"$rundir_tmp/make.log"
 	cat "$rundir_tmp/make.log" >&2
 	exit_with 3 "building the test programs failed"
 }
+
+# A kept results folder judged again (scripts/verdict.sh --recheck): no VM,
+# nothing fetched or built but the log classifier above
+if [ -n "$recheck" ]; then
+	[ -z "$kernel$ksrc$resdir" ] || exit_with 2 "--recheck takes no --kernel, --ksrc or --results"
+	[ -f "$recheck/run.env" ] || exit_with 2 "--recheck: '$recheck' is no results folder of run.sh (no run.env)"
+	rc=0 strict_opt=""
+	[ "${MR_KNOWN:-1}" != 0 ] || strict_opt=--strict
+	reason=$("$MR_TOP/scripts/verdict.sh" --recheck "$recheck" ${splat:+--splat "$splat"} \
+		$strict_opt) || rc=$?
+	[ -n "$reason" ] || { rc=3 reason="infrastructure: scripts/verdict.sh failed (exit $rc)"; }
+	exit_with "$rc" "$reason"
+fi
 
 if [ "$list" = 1 ]; then
 	for t in $tests; do
@@ -373,7 +380,9 @@ reproduce_cmd() {
 	echo "$reproduce"
 }
 
-finish_results() {
+# write_run_env: run.sh's own facts of the run (scripts/verdict.sh adds
+# the verdict)
+write_run_env() {
 	local reproduce
 	reproduce=$(reproduce_cmd)
 	{
@@ -391,20 +400,30 @@ finish_results() {
 		echo "bootargs=$bootargs"
 		echo "command=$orig_cmd"
 		echo "reproduce=$reproduce"
-		echo "exit_code=$1"
-		echo "exit_reason=$2"
+		# what a recheck (run.sh --recheck) judges with again
+		echo "splat=$splat"
+		echo "strict=$([ "${MR_KNOWN:-1}" = 0 ] && echo 1 || echo 0)"
 	} >"$resdir/run.env"
 	echo "$reproduce" >"$resdir/command"
-	if [ -x "$MR_TOP/selftests/mr_logscan" ] && [ -f "$resdir/console.log" ]; then
-		# the known issues the guest applied (none if it never wrote them)
-		known=""
-		[ -f "$resdir/known-issues" ] && known="$resdir/known-issues"
-		MR_KNOWN_FILE=$known "$MR_TOP/selftests/mr_logscan" "$resdir/console.log" \
-			>"$resdir/console-badness.txt" || true
-	fi
-	"$MR_TOP/scripts/summarize.sh" "$resdir" || log "summary.json could not be written"
-	"$MR_TOP/scripts/junit.sh" "$resdir" || log "junit.xml could not be written"
-	"$MR_TOP/scripts/plot.sh" "$resdir" || log "plots could not be drawn"
+}
+
+# finish_results RC REASON: a verdict run.sh reached itself (bad command
+# line, a dependency, interrupted), recorded with what the folder holds
+finish_results() {
+	write_run_env
+	"$MR_TOP/scripts/verdict.sh" "$resdir" --rc "$1" --reason "$2" >/dev/null ||
+		log "the results could not be written"
+}
+
+# judge: the verdict of the run that ended in $resdir with the runner's
+# code $rc (scripts/verdict.sh decides and writes the reports); sets rc
+# and reason
+judge() {
+	local r=0
+	write_run_env
+	reason=$("$MR_TOP/scripts/verdict.sh" "$resdir" --runner-rc "$rc" ${splat:+--splat "$splat"}) || r=$?
+	rc=$r
+	[ -n "$reason" ] || { rc=3 reason="infrastructure: scripts/verdict.sh failed (exit $r)"; }
 }
 
 # the guest kernel's extra parameters: --panic-on's, then --bootargs
@@ -450,8 +469,8 @@ run_once() {
 	child=""
 }
 
-# ktest.pl's BISECT_TRIES: earlier tries that passed keep their own folders;
-# the last folder is the one with the verdict.
+# ktest.pl's BISECT_TRIES: each try is judged in full (console badness and
+# --splat too) in its own folder; the first that fails is the verdict.
 try=1
 while :; do
 	log "results: $resdir$([ "$tries" -gt 1 ] && echo " (try $try of $tries)")"
@@ -461,10 +480,10 @@ while :; do
 	if [ "$rc" != 130 ] && ! err=$(results_writable "$resdir"); then
 		results_fail "$resdir" "is no longer writable after the run: $err"
 	fi
+	judge
 	if [ "$rc" != 0 ] || [ "$try" -ge "$tries" ]; then
 		break
 	fi
-	finish_results 0 "try $try of $tries passed"
 	try=$((try + 1))
 	draw_seed
 	resdir="${resdir%-try*}-try$try"
@@ -472,43 +491,6 @@ while :; do
 	[ -f "${resdir%-try*}/config" ] && cp "${resdir%-try*}/config" "$resdir/config"
 done
 
-# The console also holds what the kernel printed after the guest's own log
-# scan (a workqueue's splat after the last test, at power-off): badness
-# there after the first test's start marker fails a run that passed.
-late=""
-if [ "$rc" = 0 ] && [ -f "$resdir/console.log" ] && [ -x "$MR_TOP/selftests/mr_logscan" ]; then
-	late=$(MR_KNOWN_FILE=$([ -s "$resdir/known-issues" ] && echo "$resdir/known-issues") \
-		"$MR_TOP/selftests/mr_logscan" "$resdir/console.log" |
-		awk -F'\t' '$2 != "-" && $1 !~ /^known:/ { print $1 " " $2 ": " $3; exit }' || true)
-	[ -z "$late" ] || rc=1
-fi
-case $rc in
-0) reason="all tests passed" ;;
-1) reason="test failure or kernel badness" ;;
-	# the VM layer's own verdicts are in vm-status
-3) reason="infrastructure: $(cat "$resdir/infra-reason" 2>/dev/null ||
-	sed -n 's/^reason=//p' "$resdir/vm-status" 2>/dev/null)" ;;
-4) reason="nothing could be tested: every test skipped" ;;
-130) reason="interrupted" ;;
-*) reason="runner exited $rc" ;;
-esac
-if [ "$rc" = 1 ] && [ -f "$resdir/vm-status" ] && ! grep -q '^status=ok' "$resdir/vm-status"; then
-	reason="kernel: $(sed -n 's/^reason=//p' "$resdir/vm-status")"
-fi
-[ -z "$late" ] || reason="kernel badness on the console after the guest's scan: $late"
-# One splat decides (--splat): found anywhere in the kernel's log of the
-# run, the tree is bad; absent after a run that ended normally, good; absent
-# because the guest died of something else first, untestable.
-if [ -n "$splat" ] && [ "$rc" != 130 ]; then
-	hit=$(cat "$resdir"/badness.txt "$resdir"/console-badness.txt 2>/dev/null |
-		cut -f3- | grep -m1 -E -- "$splat" || true)
-	if [ -n "$hit" ]; then
-		rc=1 reason="splat seen: $hit"
-	elif [ "$rc" = 0 ] || { [ "$rc" = 1 ] && grep -qs '^status=ok' "$resdir/vm-status"; } ||
-		{ [ "$rc" = 1 ] && [ -z "$kernel" ]; }; then
-		rc=0 reason="splat not seen (${reason})"
-	elif [ "$rc" = 1 ]; then
-		rc=3 reason="splat not seen, but the run ended early: ${reason}"
-	fi
-fi
+# Every try's folder holds its verdict (judge): nothing left to write.
+resdir=""
 exit_with "$rc" "$reason"

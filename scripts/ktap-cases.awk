@@ -2,6 +2,7 @@
 #
 # ktap-cases.awk ktap.log — one TSV row per test case of run-tests.sh's KTAP:
 #   program  case  status(pass|fail|skip|known)  assertion  skip_reason  duration_ms
+#   intensity (the case's "# intensity: key=value ..." figures, race cases)
 # A program block opens with "# selftests: memcg_reparent: PROG"; its harness
 # output follows indented by two spaces.  A case starts at "#  RUN name" and
 # ends at its "ok"/"not ok" line.  The failing assertion is the case's first
@@ -16,10 +17,11 @@
 # program never started after an oops: a "not_run" row).
 
 function row(name, status, why, skip) {
-	printf "%s\t%s\t%s\t%s\t%s\t%s\n", prog, name, status, why, skip, dur
+	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prog, name, status, why, skip, dur, intensity
 	ncases++
 	why_case = ""
 	dur = ""
+	intensity = ""
 }
 
 /^# selftests: memcg_reparent: / {
@@ -37,6 +39,7 @@ function row(name, status, why, skip) {
 		why_known = ""
 		nass = 0
 		dur = ""
+		intensity = ""
 	} else if (line ~ /^# KNOWN [^ ]+ ASSERTION /) {
 		if (why_known == "")
 			why_known = substr(line, 9)
@@ -48,6 +51,8 @@ function row(name, status, why, skip) {
 		why_case = substr(line, 3)
 	} else if (line ~ /^# duration_ms=[0-9]+$/) {
 		dur = substr(line, 15)
+	} else if (line ~ /^# intensity: /) {
+		intensity = substr(line, 14)
 	} else if (line ~ /^(ok|not ok) [0-9]+ /) {
 		status = (line ~ /^ok/) ? "pass" : "fail"
 		name = line

@@ -33,7 +33,11 @@ cases_json() {
 			   assertion: (if .[3] == "" then null else .[3] end),
 			   skip_reason: (if .[4] == "" then null else .[4] end),
 			   duration_ms: (if .[5] == "" then null else (.[5] | tonumber) end),
-			   program_seconds: ($secs[.[0]] // null)})'
+			   program_seconds: ($secs[.[0]] // null),
+			   # the figures of "# intensity: key=value ...", numbers only
+			   intensity: (if (.[6] // "") == "" then null else (.[6] | split(" ")
+				| map(select(test("^[A-Za-z_]+=-?[0-9.]+$")) | split("=")
+					| {key: .[0], value: (.[1] | tonumber)}) | from_entries) end)})'
 }
 
 # When the guest did not come back (vm-status panic, hang, died), the
@@ -156,7 +160,7 @@ lost_json() {
 	printf '%s' "$lost" | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")
 		| {program: .[0], name: (.[0] + ": " + .[1]), status: .[2],
 		   assertion: (if .[3] == "" then null else .[3] end),
-		   skip_reason: null, duration_ms: null, program_seconds: null})'
+		   skip_reason: null, duration_ms: null, program_seconds: null, intensity: null})'
 }
 
 cases_json >"$tmp/cases.json"
