@@ -71,6 +71,11 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
 Exit codes (normal / --bisect): 0/0 all passed; 1/1 a test failed or the
 kernel misbehaved; 2/128 bad command line; 3/125 infrastructure failure
 (dependency, QEMU, boot); 4/125 every test skipped.
+
+Knobs (configs/knobs.tsv; a profile sets them, the environment overrides:
+MR_RACE_SECONDS=60 ./run.sh ...; --list shows a profile's values and the
+bounds derived from them): name, default, meaning [range]
+$(knobs_list defaults)
 USAGE
 }
 
@@ -138,6 +143,15 @@ for t in $tests; do
 		exit_with 2 "unknown test '$t' (have: $(cd "$MR_TOP/selftests" && grep -l 'TEST_HARNESS_MAIN' ./*.c | sed 's|./||; s|\.c$||' | xargs))"
 done
 case $seed in '' | *[!0-9]*) [ -z "$seed" ] || exit_with 2 "--seed wants a number, not '$seed'" ;; esac
+# The bounds of this run (program timeouts, the VM's), derived from what
+# its cases need with these knobs (configs/bounds.tsv, scripts/knobs.sh);
+# a run they cannot hold is refused.  run-tests.sh reads each program's
+# from MR_PROGRAM_TIMEOUTS.
+profile_bounds "$([ -n "$kernel$ksrc" ] && echo vm || echo local)" "$tests" ||
+	exit_with 2 "the bounds cannot hold: $bounds_msg"
+[ -z "$bounds_msg" ] || log "warning (MR_SHORT_BOUNDS=1): $bounds_msg"
+MR_PROGRAM_TIMEOUTS=$(for t in $tests; do printf '%s:%s ' "$t" "${bounds_timeout[$t]}"; done)
+export MR_PROGRAM_TIMEOUTS=${MR_PROGRAM_TIMEOUTS% }
 case $accel in auto | kvm | tcg | tcg-single) ;; *) exit_with 2 "--accel wants auto, kvm, tcg or tcg-single" ;; esac
 case $tries in '' | *[!0-9]* | 0) exit_with 2 "--tries wants a positive number" ;; esac
 if [ -n "$splat" ]; then
@@ -238,6 +252,10 @@ if [ "$list" = 1 ]; then
 		echo "$t"
 		"$MR_TOP/selftests/$t" -l 2>&1 | awk 'NR > 1 && !/^---/ { printf "  %s\n", $0 }'
 	done
+	echo
+	echo "Knobs of profile $profile (value, meaning [range]) and the bounds derived:"
+	knobs_list
+	bounds_list
 	exit 0
 fi
 
@@ -403,6 +421,8 @@ write_run_env() {
 		# what a recheck (run.sh --recheck) judges with again
 		echo "splat=$splat"
 		echo "strict=$([ "${MR_KNOWN:-1}" = 0 ] && echo 1 || echo 0)"
+		# the bounds derived for this run (scripts/knobs.sh)
+		bounds_env
 	} >"$resdir/run.env"
 	echo "$reproduce" >"$resdir/command"
 }
@@ -440,8 +460,8 @@ write_guest_env() {
 
 if [ "$dry_run" = 1 ]; then
 	write_guest_env "$resdir"
-	reproduce_cmd >"$resdir/command"
-	log "dry run: $resdir/command, $resdir/guest.env"
+	write_run_env
+	log "dry run: $resdir/command, $resdir/run.env, $resdir/guest.env"
 	exit 0
 fi
 
@@ -458,7 +478,7 @@ run_once() {
 		write_guest_env "$1"
 		MEMCG_REPARENT_OWNER=$$ setpriv --pdeathsig TERM \
 			"$MR_TOP/scripts/vm.sh" --kernel "$kernel_image" ${modules:+--modules "$modules"} \
-			--results "$1" --mem "$MR_VM_MEM" --timeout "$MR_VM_TIMEOUT" \
+			--results "$1" --mem "$MR_VM_MEM" --timeout "$bounds_vm" \
 			--accel "$accel" ${kargs:+--cmdline "$kargs"} \
 			-- "$MR_TOP/scripts/run-tests.sh" "${args[@]}" &
 	else

@@ -281,14 +281,16 @@ for t in "$@"; do
 		echo "ok $n $name # SKIP not run: the kernel oopsed in $oopsed" >>"$ktap"
 		continue
 	fi
-	log "[$n/$#] $t (timeout ${MR_TEST_TIMEOUT}s)"
+	# its bound, derived from its cases (run.sh: MR_PROGRAM_TIMEOUTS)
+	tmo=$(profile_program_timeout "$t")
+	log "[$n/$#] $t (timeout ${tmo}s)"
 	kmsg "start $t"
 	start=$(date +%s.%N)
 	watch=""
 	if [ -x "$prog" ]; then
 		"$here/sampler.sh" "$results/timeseries.csv" "$t" "${MR_SAMPLE_INTERVAL:-1}" &
 		sampler=$!
-		setsid timeout --kill-after=10 "$MR_TEST_TIMEOUT" "$prog" \
+		setsid timeout --kill-after=10 "$tmo" "$prog" \
 			>"$results/tests/$t.log" 2>&1 &
 		current_sid=$!
 		heartbeat "$n/$#" "$t" "$current_sid" &
@@ -357,7 +359,7 @@ for t in "$@"; do
 	case $rc in
 	0) echo "ok $n $name$known_note"; npass=$((npass + 1)) ;;
 	4) echo "ok $n $name # SKIP"; nskip=$((nskip + 1)) ;;
-	124) echo "not ok $n $name # TIMEOUT $MR_TEST_TIMEOUT seconds"; nfail=$((nfail + 1)) ;;
+	124) echo "not ok $n $name # TIMEOUT $tmo seconds"; nfail=$((nfail + 1)) ;;
 	*) echo "not ok $n $name # exit=$rc"; nfail=$((nfail + 1)) ;;
 	esac >>"$ktap"
 	log "[$n/$#] $t exit=$rc after ${dur}s"

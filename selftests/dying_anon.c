@@ -488,7 +488,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 	long all;
 
 	if (variant->nightly &&
-	    (!mr_env_long("MR_LIVE_ALL", 1, 0, 1, &all) || !all))
+	    (!mr_knob("MR_LIVE_ALL", &all) || !all))
 		SKIP(return, "MR_LIVE_ALL=0: threads, CLONE_VM, vfork and moved twice run in the nightly and soak profiles");
 	if (variant->thp) {
 		thp_mode(mode, sizeof(mode));

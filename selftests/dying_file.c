@@ -257,10 +257,9 @@ static int offline_timeout(void)
 {
 	long wide, depth, fanout, leaves = 1;
 
-	if (!mr_env_long("MR_WIDE", 0, 0, 16384, &wide))
+	if (!mr_knob("MR_WIDE", &wide))
 		wide = 0;
-	if (!mr_env_long("MR_DEPTH", 2, 1, 16, &depth) ||
-	    !mr_env_long("MR_FANOUT", 3, 1, 16, &fanout))
+	if (!mr_knob("MR_DEPTH", &depth) || !mr_knob("MR_FANOUT", &fanout))
 		depth = fanout = 1;
 	while (depth--)
 		leaves *= fanout;

@@ -139,8 +139,8 @@ TEST_F_TIMEOUT(dying_percpu, offline, 150)
 
 	if (cpus < 2)
 		SKIP(return, "one CPU: the tasks must charge on one and exit on another");
-	if (!mr_env_long("MR_PERCPU_MEMCGS", 128, 1, 4096, &nr))
-		MR_FATAL("setup", "MR_PERCPU_MEMCGS out of range 1..4096");
+	if (!mr_knob("MR_PERCPU_MEMCGS", &nr))
+		MR_FATAL("setup", "MR_PERCPU_MEMCGS out of range (configs/knobs.tsv)");
 	/* nothing of the test itself charges on the CPU under test */
 	CPU_ZERO(&set);
 	CPU_SET(t.exit_cpu, &set);

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "mr_churn.h"
+#include "mr_knob.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
 #include "mr_stat.h"
@@ -115,35 +116,22 @@ static int __printf(3, 4) churn_fail(struct churner *ch, const char *aname,
 	return -1;
 }
 
-static long env_long(const char *name, long def, long min, long max, int *bad)
-{
-	const char *s = getenv(name);
-	char *end;
-	long val;
-
-	if (!s || !*s)
-		return def;
-	errno = 0;
-	val = strtol(s, &end, 0);
-	if (errno || *end || val < min || val > max) {
-		mr_msg("%s=%s: expected an integer in [%ld, %ld]", name, s,
-		       min, max);
-		*bad = 1;
-		return def;
-	}
-	return val;
-}
-
 int mr_churn_params(const char *root, int *churners, int *max_depth)
 {
 	long long limit = LLONG_MAX;
 	char path[PATH_MAX], *buf, *end;
-	int bad = 0;
+	long n, depth;
 
-	*churners = env_long("MR_CHURNERS", 2 * mr_nr_cpus(), 1, 256, &bad);
-	*max_depth = env_long("MR_RACE_DEPTH", 4, 1, MAX_DEPTH, &bad);
-	if (bad)
+	/* defaults and ranges: configs/knobs.tsv */
+	if (!mr_knob("MR_CHURNERS", &n) || !mr_knob("MR_RACE_DEPTH", &depth))
 		return -EINVAL;
+	if (depth > MAX_DEPTH) {
+		mr_msg("MR_RACE_DEPTH=%ld: this build holds at most %d levels",
+		       depth, MAX_DEPTH);
+		return -EINVAL;
+	}
+	*churners = n;
+	*max_depth = depth;
 	/* "max", or a number of levels allowed below root */
 	if (!mr_pathf(path, sizeof(path), "%s/cgroup.max.depth", root) &&
 	    mr_read_file(path, &buf) >= 0) {

@@ -49,6 +49,7 @@
 #include "mr_cgroup.h"
 #include "mr_diag.h"
 #include "mr_kmsg.h"
+#include "mr_knob.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
 #include "mr_numa.h"
@@ -109,18 +110,19 @@ struct mr_needs {
 };
 
 /**
- * struct mr_params - parameters, from the environment
- * @depth: MR_DEPTH, tree depth below the test root (default 2)
- * @fanout: MR_FANOUT, children per inner node (default 3)
- * @file_mb: MR_FILE_MB, page cache per leaf in MiB (default 4)
- * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB (default 16)
- * @race_seconds: MR_RACE_SECONDS, duration of race loops (default 10)
- * @wide: MR_WIDE, leaves of the wide fan (dying_file.wide; default 0, the
- *	  variant SKIPs: a thousand memcgs belong in nightly, not in quick)
- * @seed: MR_SEED, seed of random choices (default: time and pid, printed)
- * @jobs: MR_JOBS, 1 (default): load runs from the job files of the
- *	  workloads folder (fio, stress-ng); 0: in-process C doing the same
- *	  (fio and stress-ng take seconds to start under TCG)
+ * struct mr_params - parameters, from the environment (the knobs' defaults
+ *		       and ranges: configs/knobs.tsv)
+ * @depth: MR_DEPTH, tree depth below the test root
+ * @fanout: MR_FANOUT, children per inner node
+ * @file_mb: MR_FILE_MB, page cache per leaf in MiB
+ * @anon_mb: MR_ANON_MB, anonymous memory per loader in MiB
+ * @race_seconds: MR_RACE_SECONDS, duration of race loops
+ * @wide: MR_WIDE, leaves of the wide fan (dying_file.wide; 0: the variant
+ *	  SKIPs: a thousand memcgs belong in nightly, not in quick)
+ * @seed: MR_SEED, seed of random choices (unset: time and pid, printed)
+ * @jobs: MR_JOBS, 1: load runs from the job files of the workloads folder
+ *	  (fio, stress-ng); 0: in-process C doing the same (fio and stress-ng
+ *	  take seconds to start under TCG)
  * @scratch: MR_SCRATCH, a directory on a scratch block file system
  * @workloads: MR_WORKLOADS, the job file folder (default: "workloads" beside
  *	       the binary, then "../workloads")
@@ -379,6 +381,11 @@ static inline int mr_reclaimer(void *arg)
 	return bad ? 1 : 0;
 }
 
+/*
+ * An integer from the environment with the caller's default and range: only
+ * for a variable that is no knob of configs/knobs.tsv (a knob: mr_knob(),
+ * whose default and range come from that table).
+ */
 static inline bool mr_env_long(const char *name, long def, long min, long max,
 			long *val)
 {
@@ -402,8 +409,7 @@ static inline int mr_race_timeout(void)
 {
 	long seconds;
 
-	if (!mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &seconds))
-		seconds = 10;
+	mr_knob("MR_RACE_SECONDS", &seconds);
 	return seconds + 120;
 }
 
@@ -439,16 +445,17 @@ static inline bool mr_read_params(struct mr_params *p)
 	const char *scratch = getenv("MR_SCRATCH");
 	bool ok = true;
 
-	ok &= mr_env_long("MR_DEPTH", 2, 1, 16, &p->depth);
-	ok &= mr_env_long("MR_FANOUT", 3, 1, 16, &p->fanout);
-	ok &= mr_env_long("MR_FILE_MB", 4, 1, 4096, &p->file_mb);
-	ok &= mr_env_long("MR_ANON_MB", 16, 1, 4096, &p->anon_mb);
-	ok &= mr_env_long("MR_RACE_SECONDS", 10, 1, 86400, &p->race_seconds);
-	/* memcg ids are 16 bit: stay well below 64k memcgs */
-	ok &= mr_env_long("MR_WIDE", 0, 0, 16384, &p->wide);
-	ok &= mr_env_long("MR_SEED", (long)(time(NULL) ^ getpid()), 0,
-			  LONG_MAX, &p->seed);
-	ok &= mr_env_long("MR_JOBS", 1, 0, 1, &p->jobs);
+	/* defaults and ranges: configs/knobs.tsv */
+	ok &= mr_knob("MR_DEPTH", &p->depth);
+	ok &= mr_knob("MR_FANOUT", &p->fanout);
+	ok &= mr_knob("MR_FILE_MB", &p->file_mb);
+	ok &= mr_knob("MR_ANON_MB", &p->anon_mb);
+	ok &= mr_knob("MR_RACE_SECONDS", &p->race_seconds);
+	ok &= mr_knob("MR_WIDE", &p->wide);
+	/* drawn when unset */
+	p->seed = (long)(time(NULL) ^ getpid());
+	ok &= mr_knob("MR_SEED", &p->seed);
+	ok &= mr_knob("MR_JOBS", &p->jobs);
 	snprintf(p->scratch, sizeof(p->scratch), "%s", scratch ? scratch : "");
 	if (!mr_find_workloads(p->workloads, sizeof(p->workloads)))
 		p->workloads[0] = '\0';
