@@ -199,6 +199,13 @@ jq -n \
 		   nodes: $guest.nodes, cpus: $guest.cpus},
 	  profile: $run.profile, seed: $run.seed, mode: $run.mode,
 	  command: $run.command, reproduce: $run.reproduce,
+	  # the bounds run.sh derived (scripts/knobs.sh): "prog:seconds ..." lists
+	  bounds: ($run | def progs: (. // "") | split(" ") | map(select(length > 0) | split(":")
+			| {key: .[0], value: (.[1] | tonumber)}) | from_entries;
+		{vm_timeout: (.bounds_vm_timeout | tonumber? // null),
+		 budget: (.bounds_budget | tonumber? // null),
+		 test_timeouts: (.bounds_test_timeouts | progs),
+		 needs: (.bounds_needs | progs)}),
 	  exit_code: ($run.exit_code | tonumber? // null), exit_reason: $run.exit_reason,
 	  vm: $vm,
 	  counts: {pass: ($cases | map(select(.status == "pass")) | length),
