@@ -282,10 +282,18 @@ profile_value() {
 	sed -n "s/^$2=//p" "$MR_TOP/configs/profiles/$1.conf" | tail -n 1
 }
 
-# knobs_readme: the README's knob table (make check compares)
+# profile_names: the profiles, the shipped ones first
+profile_names() {
+	(cd "$MR_TOP/configs/profiles" && find . -name '*.conf' | sed 's|^\./||; s/\.conf$//' |
+		awk '{ print ($0 == "quick" ? 1 : $0 == "nightly" ? 2 : $0 == "soak" ? 3 : 4), $0 }' |
+		sort -k1,1n -k2 | cut -d' ' -f2)
+}
+
+# knobs_readme: the README's knob table and each profile's derived bounds
+# (make check compares)
 knobs_readme() {
-	local name type def range meaning p v profiles row
-	profiles=$(cd "$MR_TOP/configs/profiles" && find . -name '*.conf' | sed 's|^\./||; s/\.conf$//' | sort)
+	local name type def range meaning p v profiles row k big
+	profiles=$(profile_names)
 	row="| knob | default |"
 	for p in $profiles; do row="$row $p |"; done
 	echo "$row range | meaning |"
@@ -301,6 +309,24 @@ knobs_readme() {
 		done
 		echo "$row $range | $meaning |"
 	done < <(knob_rows)
+	echo
+	echo "| profile | \`MR_BUDGET\` | VM bound | programs' needs | largest program timeout |"
+	echo "|---|---|---|---|---|"
+	for p in $profiles; do
+		(
+			for k in $(knob_rows | cut -f1); do unset "$k"; done
+			profile_load "$p" 2>/dev/null || exit 0
+			if ! profile_bounds vm "$MR_TESTS"; then
+				echo "| $p | ${MR_BUDGET:-none} | refused | | |"
+				exit 0
+			fi
+			big=""
+			for k in "${!bounds_timeout[@]}"; do
+				[ -n "$big" ] && [ "${bounds_timeout[$k]}" -le "${bounds_timeout[$big]}" ] || big=$k
+			done
+			echo "| $p | ${MR_BUDGET:-none} | $bounds_vm s | $bounds_sum s | \`$big\` ${bounds_timeout[$big]} s |"
+		)
+	done
 }
 
 # knobs_header: the C side's copy of the integer knobs
