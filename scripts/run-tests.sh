@@ -217,6 +217,33 @@ if [ "$in_vm" = auto ]; then
 	in_vm=0
 	grep -qE '(^| )mr\.init=' /proc/cmdline 2>/dev/null && in_vm=1
 fi
+# Local mode without a scratch file system (MR_SCRATCH unset): the suite
+# makes its own, an ext4 image of the cache on a loop device, mounted on
+# RESULTS/scratch (scripts/scratch-loop.sh), and removes it on every exit,
+# signals included; the image of a run killed with SIGKILL is released by
+# the next one.  Only where the tests can run at all: root, and cgroup v2
+# with the memory controller (else every test skips anyway).
+scratch_mnt=""
+# shellcheck disable=SC2317 # invoked by the trap
+scratch_down() {
+	[ -z "$scratch_mnt" ] || "$here/scratch-loop.sh" down "$scratch_mnt" || true
+	scratch_mnt=""
+}
+trap scratch_down EXIT
+memcg_v2() {
+	local cg2
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$cg2" ] && grep -qw memory "$cg2/cgroup.controllers" 2>/dev/null
+}
+if [ "$in_vm" = 0 ] && [ -z "${MR_SCRATCH:-}" ] && [ "$(id -u)" = 0 ] && memcg_v2; then
+	if "$here/scratch-loop.sh" up "$results/scratch" $$; then
+		scratch_mnt=$results/scratch
+		export MR_SCRATCH=$scratch_mnt
+		echo "scratch=$(findmnt -n -o SOURCE --mountpoint "$scratch_mnt") (loop, suite's own)" >>"$results/guest-env"
+	else
+		log "no scratch file system of its own: the page cache tests will skip"
+	fi
+fi
 undeclared_skips() {
 	local name why g ok globs
 	read -ra globs <<<"${MR_ALLOWED_SKIPS:-}"
