@@ -27,7 +27,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/memcg-reparent-html.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # Per case, the lines of its KTAP block a reader needs first: KTAP name
-# <TAB> kind (assertion, known, intensity) <TAB> line
+# <TAB> kind <TAB> line; kinds: assertion (every ASSERTION line in the
+# order printed, KNOWN ones with their mark), known (those a known issue
+# excused), intensity (the figures)
 if [ -f "$dir/ktap.log" ]; then
 	awk '
 		/^# selftests: memcg_reparent: / { prog = $4; name = ""; next }
@@ -40,11 +42,12 @@ if [ -f "$dir/ktap.log" ]; then
 			} else if (name == "") {
 				next
 			} else if (line ~ /^# ASSERTION /) {
-				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 13)
+				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
 			} else if (line ~ /^# KNOWN [^ ]+ ASSERTION /) {
+				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
 				printf "%s: %s\tknown\t%s\n", prog, name, substr(line, 9)
 			} else if (line ~ /^# intensity: /) {
-				printf "%s: %s\tintensity\t%s\n", prog, name, substr(line, 15)
+				printf "%s: %s\tintensity\t%s\n", prog, name, substr(line, 14)
 			} else if (line ~ /^(ok|not ok) [0-9]+ /) {
 				name = ""
 			}
@@ -118,8 +121,7 @@ img { max-width: 100%; border: 1px solid #ccc; margin: .5em 0; }
 		| map(select(.[1] != null and .[1] != "") | tr([(.[0] | h), "<span class=\"mono\">" + (.[1] | h) + "</span>"]))),
 	"<h2>Cases (\($cases | length); failing first)</h2>",
 	table(["case", "status", "ms", "assertions, splats"]; [$cases[] | . as $c
-		| ((($by[$c.name].assertion // []) | map("<li>ASSERTION " + h + "</li>"))
-		   + (($by[$c.name].known // []) | map("<li>KNOWN " + h + "</li>"))
+		| ((($by[$c.name].assertion // []) | map("<li>" + h + "</li>"))
 		   + ((.kernel_badness // []) | map("<li>kernel: " + h + "</li>"))) as $items
 		| (if ($items | length) > 0 then "<ul class=\"asserts mono\">" + ($items | join("")) + "</ul>"
 		   elif .assertion then "<span class=\"mono\">" + (.assertion | h) + "</span>"

@@ -102,6 +102,10 @@ expect "$d" '[.tests[] | "\(.name | sub("^[^:]*: "; "")) \(.status)"] | join(","
 expect "$d" '.tests[0].assertion | split(" ")[0:2] | join(" ")' "lrugen_old_slots-debian-7.2.13 ASSERTION"
 expect "$d" '.tests[1].assertion | split(":")[0]' "dying_memcgs"
 expect "$d" '.counts.known_issues' 1
+# the race cases' intensity figures, in summary.json and on the page
+expect "$d" '[.tests[].intensity | "\(.offlines) \(.gen_mismatch_offlines)"] | join(",")' "168 0,81 28"
+grep -q '>offlines=81 offlines_per_s=3.6 ' "$d/index.html" ||
+	{ echo "not ok: index.html lacks reparent_race.lrugen's intensity figures"; fail=1; }
 # both of the reclaim case's lines are marked, in ktap.log and its program log
 n=$(grep -c '^  # KNOWN lrugen_old_slots-debian-7.2.13 ASSERTION lrugen_old_slots: ' "$d/ktap.log")
 [ "$n" = 2 ] || { echo "not ok: $n lrugen_old_slots lines of ktap.log marked KNOWN, expected 2"; fail=1; }
