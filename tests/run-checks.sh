@@ -415,7 +415,8 @@ vm_injected_oops() {
 	# vm.sh polls the console every second and says when it sees the oops
 	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$out/inj-oops.log")
 	[ -n "$t_oops" ] || { tail -n 20 "$out/inj-oops.log"; echo "vm.sh never saw the oops"; return 1; }
-	echo "oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")"
+	echo "injected oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")" |
+		tee "$out/inj-oops.figure"
 	[ "$rc" = 1 ] || { echo "expected exit 1, got '$rc'"; return 1; }
 	grep -q '^status=oops' "$d/vm-status" || return 1
 	[ $((t_end - t_oops)) -le 60 ] || { echo "more than 60 s after the oops"; return 1; }
@@ -545,6 +546,7 @@ vm() {
 				seconds: ([.tests[].program_seconds] | unique | add)}' "$out/$d/summary.json" |
 			sed 's/^/# /'
 	done
+	[ ! -f "$out/inj-oops.figure" ] || sed 's/^/# /' "$out/inj-oops.figure"
 }
 
 for g in $groups; do
