@@ -106,7 +106,7 @@ run_case unmodified pass
 # The real bugs the suite found, each fixed by a patch of configs/patches/:
 # the tree without the fixes must fail (docs/bugs/).
 if [ -z "${SELFCHECK_NO_REAL_BUGS:-}" ]; then
-	run_case "real-bug:unpatched" "dying_percpu|reparent_race|lru_switch|warning|known:lru_gen_exit_memcg-nr_pages" none
+	run_case "real-bug:unpatched" "dying_percpu|walk_race|reparent_race|lru_switch|warning|known:lru_gen_exit_memcg-nr_pages" none
 fi
 # Mutations go on top of the fixed tree (their .pristine copies must be the
 # patched files, or --restore would drop the fixes).
