@@ -20,6 +20,10 @@
 # The knob functions use MR_TOP; a knob's value is the environment's (a
 # loaded profile exports its values there), else the table's default.
 
+# (once: run as a command, it sources profile.sh, which sources it)
+if [ -n "${knobs_loaded:-}" ]; then return 0; fi
+knobs_loaded=1
+
 # knob_rows: the rows of configs/knobs.tsv (name type default range meaning)
 knob_rows() {
 	awk -F'\t' '!/^#/ && NF >= 5 && $1 != "name"' "$MR_TOP/configs/knobs.tsv"
