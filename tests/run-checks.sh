@@ -96,6 +96,11 @@ runner() {
 	check "unreadable kernel exits 2" expect_rc 2 ./run.sh --kernel /nonexistent/bzImage
 	check "unreadable kernel with --bisect exits 128" expect_rc 128 ./run.sh --bisect --kernel /nonexistent/bzImage
 	check "--seed must be a number" expect_rc 2 ./run.sh --seed abc
+	# bounds derived from the cases (tests/knobs_test.sh has the rest)
+	check "a race longer than quick's budget allows exits 2" expect_rc 2 \
+		env MR_RACE_SECONDS=600 ./run.sh --dry-run --results "$out/budget"
+	check "a knob out of its range exits 2" expect_rc 2 env MR_DEPTH=17 ./run.sh --dry-run \
+		--results "$out/range"
 	check "--list names every test" list_names
 	# Local mode where nothing can run: every test SKIPs.  Only where the
 	# host's cgroup v2 has no memory controller, so that nothing is written
