@@ -381,30 +381,6 @@ static inline int mr_reclaimer(void *arg)
 	return bad ? 1 : 0;
 }
 
-/*
- * An integer from the environment with the caller's default and range: only
- * for a variable that is no knob of configs/knobs.tsv (a knob: mr_knob(),
- * whose default and range come from that table).
- */
-static inline bool mr_env_long(const char *name, long def, long min, long max,
-			long *val)
-{
-	const char *s = getenv(name);
-	char *end;
-
-	*val = def;
-	if (!s || !*s)
-		return true;
-	errno = 0;
-	*val = strtol(s, &end, 0);
-	if (errno || *end || *val < min || *val > max) {
-		mr_msg("%s=%s: expected an integer in [%ld, %ld]", name, s,
-		       min, max);
-		return false;
-	}
-	return true;
-}
-
 static inline int mr_race_timeout(void)
 {
 	long seconds;
