@@ -28,6 +28,12 @@
  *			reparented like page cache, on the anon LRU
  *   wide		MR_WIDE leaves of 256 KiB below t (nightly: 1024); SKIPs
  *			when MR_WIDE is 0, as in the quick profile
+ *   deep_wide	a binary tree 9 deep: 1022 memcgs, 512 of them leaves, each
+ *			memcg (inner ones before their children exist) with
+ *			256 KiB of its own page cache; removed bottom-up in one
+ *			go, so inner memcgs offline while their children's
+ *			reparenting is in flight; SKIPs when MR_WIDE is 0
+ *			(nightly and soak run it)
  *   raise		(MGLRU) one child; before its offline t is evicted
  *			down to MIN_NR_GENS while the child keeps MAX_NR_GENS
  *			(t has no pages of its own: eviction only retires its
@@ -81,6 +87,8 @@ FIXTURE(dying_file) {
 
 /* Page cache per leaf of the wide fan: the point is the number of memcgs */
 #define WIDE_BYTES	(256 << 10)
+/* deep_wide: 2 + 4 + ... + 512 memcgs */
+#define DEEP_DEPTH	9
 /* Writers of the wide fan running at once */
 #define WIDE_BATCH	64
 /*
@@ -97,6 +105,8 @@ FIXTURE_VARIANT(dying_file) {
 	bool cascade;
 	bool shmem;
 	bool wide;
+	/* page cache of its own in every memcg, inner ones too */
+	bool every;
 	bool raise;
 	/* classic LRU: half of each leaf's page cache activated */
 	bool lists;
@@ -138,6 +148,12 @@ FIXTURE_VARIANT_ADD(dying_file, wide) {
 	.wide = true,
 };
 
+FIXTURE_VARIANT_ADD(dying_file, deep_wide) {
+	.depth = DEEP_DEPTH,
+	.fanout = 2,
+	.every = true,
+};
+
 FIXTURE_VARIANT_ADD(dying_file, raise) {
 	.depth = 1,
 	.fanout = 1,
@@ -170,7 +186,10 @@ static bool file_near(const char *cg, long long want, long long tol,
 	       *file <= want + tol;
 }
 
-/* t's "file" equals the sum of its leaves' (within the stat tolerance) */
+/*
+ * t's "file" equals the sum of its children's (hierarchical: with every
+ * memcg's own page cache, within the stat tolerance)
+ */
 static bool file_settled(const struct mr_tree *tree, const char *root,
 			 long long *file, long long *sum)
 {
@@ -179,7 +198,7 @@ static bool file_settled(const struct mr_tree *tree, const char *root,
 
 	*sum = 0;
 	for (i = 0; i < tree->nr; i++) {
-		if (!tree->leaf[i])
+		if (tree->parent[i] != -1)
 			continue;
 		if (mr_memory_stat(tree->paths[i], "file", &v))
 			return false;
@@ -265,9 +284,10 @@ static int offline_timeout(void)
 		leaves *= fanout;
 	/*
 	 * Measured under TCG, doubled: a fio writer takes ~1.7 s of one
-	 * CPU, a leaf of the wide fan ~45 ms.
+	 * CPU, a leaf of the wide fan ~45 ms; deep_wide (with MR_WIDE)
+	 * writes in 1022 memcgs.
 	 */
-	return 100 + 2 * leaves + wide / 10;
+	return 100 + 2 * leaves + wide / 10 + (wide ? 150 : 0);
 }
 
 /* Starts the writer of leaf @i; the wide fan uses C writers, not fio. */
@@ -319,6 +339,30 @@ static int load_leaves(struct __test_metadata *_metadata,
 	}
 	free(writers);
 	return failed;
+}
+
+/* deep_wide: each node, when created, gets page cache of its own */
+struct every_load {
+	const struct mr_ctx *ctx;
+	long long bytes;
+	int n;
+};
+
+static int load_node(const char *path, void *arg)
+{
+	struct every_load *e = arg;
+	char file[PATH_MAX], name[32];
+	struct mr_file_job w = { .file = file, .bytes = e->bytes };
+	struct mr_child c;
+	int ret;
+
+	snprintf(name, sizeof(name), "node%d.dat", e->n++);
+	ret = mr_scratch_file(e->ctx, name, e->bytes, file, sizeof(file));
+	if (!ret)
+		ret = mr_spawn_fn(&c, "writer", path, mr_write_fn, &w);
+	if (!ret && mr_child_wait(&c, MR_LOAD_MS))
+		ret = -EIO;
+	return ret;
 }
 
 /*
@@ -423,23 +467,29 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	struct mr_tree tree = {};
 	long long f0, f1, s0, t0, waited, sum = 0, act = 0, inact = 0;
 	long long act1, inact1;
+	struct every_load every = { .ctx = ctx, .bytes = WIDE_BYTES };
 	int n, failed;
 
-	if (variant->wide) {
+	if (variant->wide || variant->every) {
 		if (!ctx->p.wide)
-			SKIP(return, "MR_WIDE=0: the wide fan runs in the nightly and soak profiles");
-		fanout = ctx->p.wide;
+			SKIP(return, "MR_WIDE=0: the wide fan and deep_wide run in the nightly and soak profiles");
 		bytes = WIDE_BYTES;
 	}
+	if (variant->wide)
+		fanout = ctx->p.wide;
 	if (variant->shmem)
 		MR_OK("load", mr_tmpfs_private(ctx, tmpfs, sizeof(tmpfs)));
 
 	t0 = mr_now_ms();
-	MR_OK("build_tree", mr_tree_build(&tree, ctx->root, depth, fanout));
-	n = mr_tree_leaves(&tree);
-	mr_msg("tree %dx%d: %d memcgs in %lld ms, %d leaves writing %lld KiB each%s",
-	       depth, fanout, tree.nr, mr_now_ms() - t0, n, bytes >> 10,
-	       variant->shmem ? " to tmpfs" : "");
+	MR_OK("build_tree", mr_tree_build_load(&tree, ctx->root, depth, fanout,
+					       variant->every ? load_node : NULL,
+					       &every));
+	/* memcgs with page cache of their own */
+	n = variant->every ? tree.nr : mr_tree_leaves(&tree);
+	mr_msg("tree %dx%d: %d memcgs in %lld ms, %d %s writing %lld KiB each%s",
+	       depth, fanout, tree.nr, mr_now_ms() - t0, n,
+	       variant->every ? "memcgs (written as they were made)" : "leaves",
+	       bytes >> 10, variant->shmem ? " to tmpfs" : "");
 	/*
 	 * A size check judges nothing when its tolerance (64 pages per CPU)
 	 * is not small against the load: on a machine with many CPUs the
@@ -452,7 +502,8 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	}
 
 	t0 = mr_now_ms();
-	failed = load_leaves(_metadata, ctx, &tree,
+	failed = variant->every ? 0 :
+		 load_leaves(_metadata, ctx, &tree,
 			     variant->shmem ? tmpfs : NULL, bytes,
 			     variant->wide, variant->wide ? WIDE_BATCH :
 			     ctx->p.jobs ? FIO_BATCH : tree.nr);
@@ -465,7 +516,7 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	if (!mr_poll_until(file_at_least(ctx->root, n * bytes - tol, &f0),
 			   MR_FLUSH_MS, &waited, "memory.stat to show the writes"))
 		MR_FATAL("load_charged",
-			 "file=%lld expected>=%lld (%d leaves x %lld, -%lld)",
+			 "file=%lld expected>=%lld (%d memcgs x %lld, -%lld)",
 			 f0, n * bytes - tol, n, bytes, tol);
 	/*
 	 * t's numbers can lag behind its leaves' (see mr_stats_settle()):
@@ -473,9 +524,9 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 	 */
 	if (!mr_poll_until(file_settled(&tree, ctx->root, &f0, &sum),
 			   MR_SETTLE_MS, &waited,
-			   "t's file to agree with its leaves'"))
+			   "t's file to agree with its children's"))
 		MR_FATAL("load_charged",
-			 "t file=%lld expected==sum of leaves=%lld (+-%lld, waited %lld ms)",
+			 "t file=%lld expected==sum of its children=%lld (+-%lld, waited %lld ms)",
 			 f0, sum, tol, waited);
 	MR_OK("load_charged", mr_memory_stat(ctx->root, "shmem", &s0));
 

@@ -1960,20 +1960,31 @@ struct mr_tree {
 	int *parent;
 };
 
+/*
+ * Called on each node after its creation and before its children's (an
+ * inner node may hold tasks only until +memory goes into its
+ * subtree_control, which creating a child does).
+ */
+typedef int (*mr_tree_load_fn)(const char *path, void *arg);
+
 static inline int mr_tree_add(struct mr_tree *t, int up, const char *parent,
-			      int idx, int depth, int fanout)
+			      int idx, int depth, int fanout,
+			      mr_tree_load_fn load, void *arg)
 {
 	int me = t->nr++, i, ret;
 
 	ret = mr_pathf(t->paths[me], PATH_MAX, "%s/n%d", parent, idx);
 	if (!ret)
 		ret = mr_cg_create(t->paths[me]);
+	if (!ret && load)
+		ret = load(t->paths[me], arg);
 	if (ret)
 		return ret;
 	t->leaf[me] = depth == 1;
 	t->parent[me] = up;
 	for (i = 0; depth > 1 && i < fanout; i++) {
-		ret = mr_tree_add(t, me, t->paths[me], i, depth - 1, fanout);
+		ret = mr_tree_add(t, me, t->paths[me], i, depth - 1, fanout,
+				  load, arg);
 		if (ret)
 			return ret;
 	}
@@ -1981,18 +1992,22 @@ static inline int mr_tree_add(struct mr_tree *t, int up, const char *parent,
 }
 
 /**
- * mr_tree_build() - create @fanout subtrees of @depth levels below @parent
+ * mr_tree_build_load() - create @fanout subtrees of @depth levels below
+ *			  @parent, calling @load on every node
  * @t: the tree, released with mr_tree_free()
  * @parent: directory to build below
  * @depth: levels (1: @fanout leaves)
  * @fanout: children per node
+ * @load: NULL, or called on each node, inner ones before their children
+ * @arg: argument of @load
  *
  * Nodes are named n0, n1...: paths like PARENT/n0/n1.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno (of the creation or of @load).
  */
-static inline int mr_tree_build(struct mr_tree *t, const char *parent, int depth,
-			 int fanout)
+static inline int mr_tree_build_load(struct mr_tree *t, const char *parent,
+				     int depth, int fanout,
+				     mr_tree_load_fn load, void *arg)
 {
 	long nr = 0, level = 1;
 	int i, ret;
@@ -2008,11 +2023,18 @@ static inline int mr_tree_build(struct mr_tree *t, const char *parent, int depth
 	if (!t->paths || !t->leaf || !t->parent)
 		return -ENOMEM;
 	for (i = 0; i < fanout; i++) {
-		ret = mr_tree_add(t, -1, parent, i, depth, fanout);
+		ret = mr_tree_add(t, -1, parent, i, depth, fanout, load, arg);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/** mr_tree_build() - mr_tree_build_load() without a load */
+static inline int mr_tree_build(struct mr_tree *t, const char *parent, int depth,
+			 int fanout)
+{
+	return mr_tree_build_load(t, parent, depth, fanout, NULL, NULL);
 }
 
 static inline int mr_tree_leaves(const struct mr_tree *t)
