@@ -62,6 +62,10 @@ Runs the test programs of a profile and writes results/<time>-<release>/.
                    (comma-separated: warn, oops, softlockup, hung_task,
                    rcu_stall), so the console ends at the splat
   --list           print the tests and variants of the profile and exit
+  --nightly        with --ksrc TREE (a git tree): build its HEAD, run the
+                   nightly profile, append the run to a history, compare
+                   with the tree's last night and bisect a regression
+                   (scripts/nightly.sh --help)
   --recheck DIR    judge the kept results folder DIR again with today's rules
                    (log classifier, known issues, verdict), no VM: rewrites
                    its summary.json, junit.xml, plots and index.html and
@@ -108,6 +112,9 @@ orig_cmd=$(printf '%q ' "$0" "$@")
 env_knobs=$(env | sed -n 's/^\(MR_[A-Z0-9_]*\)=.*/\1/p' | sort |
 	grep -vxE 'MR_(TOP|CACHE|SCRATCH|BINDIR|WORKLOADS|KNOWN|BOOTARGS|SEED)' || true)
 for a in "$@"; do [ "$a" = --bisect ] && bisect=1; done
+# --nightly: build a git tree's HEAD, run, keep the history, compare with the
+# last night and bisect a regression (scripts/nightly.sh runs run.sh itself)
+for a in "$@"; do [ "$a" = --nightly ] && exec "$MR_TOP/scripts/nightly.sh" "$@"; done
 need() { [ $# -ge 2 ] || { log "error: $1 needs a value"; usage >&2; exit_with 2 "bad command line"; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -413,6 +420,14 @@ write_run_env() {
 		[ -f "$(dirname "$kernel_image")/identity" ] &&
 			sed 's/^/kernel_identity_/' "$(dirname "$kernel_image")/identity"
 		echo "config_sha256=$([ -f "$resdir/config" ] && sha256sum <"$resdir/config" | cut -c1-64)"
+		# a --ksrc tree under git: the commit it was built at (nightly
+		# history, bisect steps)
+		if [ -n "$ksrc" ] && [ "$(git -C "$ksrc" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$ksrc" && pwd -P)" ]; then
+			echo "ksrc=$(cd "$ksrc" && pwd -P)"
+			echo "ksrc_commit=$(git -C "$ksrc" rev-parse HEAD 2>/dev/null)"
+			echo "ksrc_describe=$(git -C "$ksrc" describe --always --tags --dirty 2>/dev/null)"
+			echo "ksrc_subject=$(git -C "$ksrc" log -1 --format=%s 2>/dev/null | tr -d '\r')"
+		fi
 		echo "profile=$profile"
 		echo "seed=$seed"
 		echo "bootargs=$bootargs"

@@ -199,6 +199,10 @@ jq -n \
 		   nodes: $guest.nodes, cpus: $guest.cpus},
 	  profile: $run.profile, seed: $run.seed, mode: $run.mode,
 	  command: $run.command, reproduce: $run.reproduce,
+	  # the commit a --ksrc tree under git was built at (run.sh), else null
+	  source: (if ($run.ksrc_commit // "") != "" then {tree: $run.ksrc,
+		commit: $run.ksrc_commit, describe: $run.ksrc_describe,
+		subject: $run.ksrc_subject} else null end),
 	  # the bounds run.sh derived (scripts/knobs.sh): "prog:seconds ..." lists
 	  bounds: ($run | def progs: (. // "") | split(" ") | map(select(length > 0) | split(":")
 			| {key: .[0], value: (.[1] | tonumber)}) | from_entries;
