@@ -6,11 +6,12 @@
 set -eu
 
 # runtime: VM, initramfs, load, results; build: C tests, kernels; check: lint,
-# plots, the results page rendered headless (chromium)
+# plots, the results page rendered headless (chromium), the example CI
+# definitions (systemd-analyze verify, a YAML parser)
 PKGS="qemu-system-x86 qemu-utils busybox-static cpio kmod xz-utils zstd e2fsprogs
       libcgroup-dev stress-ng fio jq gnuplot-nox
       build-essential flex bison bc libelf-dev libssl-dev ccache
-      shellcheck rsync libxml2-utils chromium"
+      shellcheck rsync libxml2-utils chromium systemd python3-yaml"
 
 missing=""
 for p in $PKGS; do
