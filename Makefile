@@ -11,6 +11,10 @@
 #   make selfcheck  mutation testing: each configs/mutations/*.mut injected
 #                   into the debug kernel must make the quick profile fail
 #   make bisect-demo  `git bisect run` over a synthetic history with a bug
+#   make nightly KSRC=TREE [HISTORY=DIR]  run.sh --nightly on a git tree:
+#                   build HEAD, run, compare with last night, bisect
+#   make nightly-demo  two nights on a synthetic history: the second names
+#                   the injected commit by itself
 #   make bench      churn benchmark
 SHELL := /bin/bash
 KSRC ?= $(shell scripts/ksrc.sh)
@@ -43,8 +47,14 @@ selfcheck: deps all
 bisect-demo: deps all
 	tests/bisect-demo.sh
 
+nightly: deps all
+	./run.sh --nightly --ksrc $(KSRC) $(if $(HISTORY),--history $(HISTORY))
+
+nightly-demo: deps all
+	tests/nightly-demo.sh
+
 clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tests/unit clean
 
-.PHONY: all deps check run install fixtures bench selfcheck bisect-demo clean
+.PHONY: all deps check run install fixtures bench selfcheck bisect-demo nightly nightly-demo clean
