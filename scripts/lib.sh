@@ -9,6 +9,15 @@ MR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
+# ktap_result ok|"not ok" N NAME [DIRECTIVE]: one KTAP/TAP result line,
+# "ok 3 NAME # SKIP why"; the directive (SKIP, TIMEOUT, exit=RC, crashed
+# in ..., known: IDS, a time) follows " # " when given.  The shell side's
+# one writer of result lines (run-tests.sh, summarize.sh, run-checks.sh).
+ktap_result() {
+	case $1 in ok | "not ok") ;; *) return 2 ;; esac
+	printf '%s %s %s%s\n' "$1" "$2" "$3" "${4:+ # $4}"
+}
+
 # die RC MESSAGE: print and exit with RC (the exit-code table in README.md)
 die() {
 	local rc=$1

@@ -305,7 +305,7 @@ for t in "$@"; do
 	prog="$bindir/$t"
 	name="selftests: memcg_reparent: $t"
 	if [ -n "$oopsed" ]; then
-		echo "ok $n $name # SKIP not run: the kernel oopsed in $oopsed" >>"$ktap"
+		ktap_result ok "$n" "$name" "SKIP not run: the kernel oopsed in $oopsed" >>"$ktap"
 		continue
 	fi
 	# its bound, derived from its cases (run.sh: MR_PROGRAM_TIMEOUTS)
@@ -347,7 +347,7 @@ for t in "$@"; do
 		read -r kfailed kexcused <<<"$kcounts"
 		if [ "${kfailed:-0}" -gt 0 ] && [ "$kfailed" = "$kexcused" ]; then
 			rc=0
-			known_note=" # known: $(sed -n 's/^# KNOWN \([^ ]*\) .*/\1/p' "$results/tests/$t.log" | sort -u | xargs)"
+			known_note="known: $(sed -n 's/^# KNOWN \([^ ]*\) .*/\1/p' "$results/tests/$t.log" | sort -u | xargs)"
 			log "[$n/$#] $t: every failed case failed only on known assertions of this build:${known_note#*:}"
 		fi
 	fi
@@ -363,7 +363,7 @@ for t in "$@"; do
 		ccase=${ccase:-$t} clines=${clines:-taint D set, no oops line in the kernel log}
 		oopsed=$ccase
 		printf '%s\t%s\t%s\n' "$t" "$ccase" "$clines" >>"$results/crashed"
-		echo "not ok $n $name # crashed in $ccase: $clines" >>"$ktap"
+		ktap_result "not ok" "$n" "$name" "crashed in $ccase: $clines" >>"$ktap"
 		ncrash=$((ncrash + 1)) nfail=$((nfail + 1))
 		log "[$n/$#] $t: the kernel oopsed in $ccase ($clines); starting no further programs"
 		continue
@@ -384,10 +384,10 @@ for t in "$@"; do
 		rc=4
 	fi
 	case $rc in
-	0) echo "ok $n $name$known_note"; npass=$((npass + 1)) ;;
-	4) echo "ok $n $name # SKIP"; nskip=$((nskip + 1)) ;;
-	124) echo "not ok $n $name # TIMEOUT $tmo seconds"; nfail=$((nfail + 1)) ;;
-	*) echo "not ok $n $name # exit=$rc"; nfail=$((nfail + 1)) ;;
+	0) ktap_result ok "$n" "$name" "$known_note"; npass=$((npass + 1)) ;;
+	4) ktap_result ok "$n" "$name" SKIP; nskip=$((nskip + 1)) ;;
+	124) ktap_result "not ok" "$n" "$name" "TIMEOUT $tmo seconds"; nfail=$((nfail + 1)) ;;
+	*) ktap_result "not ok" "$n" "$name" "exit=$rc"; nfail=$((nfail + 1)) ;;
 	esac >>"$ktap"
 	log "[$n/$#] $t exit=$rc after ${dur}s"
 done

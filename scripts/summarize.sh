@@ -12,6 +12,8 @@
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
 dir=${1:?usage: summarize.sh RESULTS_DIR}
 cd "$dir"
 cap=${MR_BADNESS_CAP:-20}
@@ -147,8 +149,8 @@ complete_ktap() {
 		grep -qE "^(not )?ok [0-9]+ selftests: memcg_reparent: $p( |\$)" ktap.log && continue
 		IFS=$'\t' read -r _ _ st why < <(awk -F'\t' -v p="$p" '$1 == p' <<<"$lost")
 		case $st in
-		crashed | hung) add+="not ok $n selftests: memcg_reparent: $p # $st: $why"$'\n' ;;
-		not_run) add+="ok $n selftests: memcg_reparent: $p # SKIP not run: the guest died before"$'\n' ;;
+		crashed | hung) add+=$(ktap_result "not ok" "$n" "selftests: memcg_reparent: $p" "$st: $why")$'\n' ;;
+		not_run) add+=$(ktap_result ok "$n" "selftests: memcg_reparent: $p" "SKIP not run: the guest died before")$'\n' ;;
 		esac
 	done
 	printf '%s' "$add" >>ktap.log

@@ -20,6 +20,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 groups=${*:-lint unit runner kselftest vm}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 npass=0 nfail=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -33,10 +35,10 @@ check() {
 	rc=$?
 	if [ $rc = 0 ]; then
 		npass=$((npass + 1))
-		echo "ok $((npass + nfail)) $name # $(($(date +%s) - start))s"
+		ktap_result ok "$((npass + nfail))" "$name" "$(($(date +%s) - start))s"
 	else
 		nfail=$((nfail + 1))
-		echo "not ok $((npass + nfail)) $name # exit=$rc"
+		ktap_result "not ok" "$((npass + nfail))" "$name" "exit=$rc"
 		sed 's/^/#   /' "$out/log" | tail -n 40
 	fi
 }
