@@ -18,6 +18,10 @@
 #                        the last line at another commit than COMMIT in which
 #                        every PROGRAM ran and passed: the good end of a
 #                        bisect of a regression in them
+#   passed-at FILE COMMIT PROGRAM...
+#                        the last line at COMMIT in which every PROGRAM
+#                        passed: tonight's failure at that same commit is
+#                        intermittent, no commit to bisect
 #   tries FILE CASE...   how many tries a bisect step needs to see the
 #                        failure of CASEs (tonight's new failures) with 95 %
 #                        confidence, from their observed rate: over the
@@ -132,6 +136,14 @@ cmd_last_good() {
 		| last // empty' --args "$@"
 }
 
+cmd_passed_at() {
+	local file=$1 commit=$2
+	shift 2
+	lines "$file" | jq -s -c --arg c "$commit" '$ARGS.positional as $p
+		| map(select(.commit == $c) | select(. as $l | all($p[]; $l.programs[.] == "pass")))
+		| last // empty' --args "$@"
+}
+
 cmd_tries() {
 	local file=$1
 	shift
@@ -151,7 +163,7 @@ cmd_tries() {
 		--args "$@"
 }
 
-[ $# -ge 1 ] || die "usage: history.sh line|append|last-tested|last-good|tries ..."
+[ $# -ge 1 ] || die "usage: history.sh line|append|last-tested|last-good|passed-at|tries ..."
 sub=$1
 shift
 case $sub in
@@ -159,6 +171,7 @@ line) [ $# = 3 ] || die "usage: line RESULTS TREE_NAME START_EPOCH"; cmd_line "$
 append) [ $# = 2 ] || die "usage: append FILE JSON"; cmd_append "$@" ;;
 last-tested) [ $# = 1 ] || die "usage: last-tested FILE"; cmd_last_tested "$@" ;;
 last-good) [ $# -ge 3 ] || die "usage: last-good FILE COMMIT PROGRAM..."; cmd_last_good "$@" ;;
+passed-at) [ $# -ge 3 ] || die "usage: passed-at FILE COMMIT PROGRAM..."; cmd_passed_at "$@" ;;
 tries) [ $# -ge 2 ] || die "usage: tries FILE CASE..."; cmd_tries "$@" ;;
 *) die "unknown subcommand '$sub'" ;;
 esac

@@ -15,7 +15,8 @@
 #      which every program that now fails passed: `git bisect run run.sh
 #      --bisect --ksrc TREE --tests <those programs> --tries N` in TREE (N
 #      from the failure's observed rate, scripts/history.sh tries, or
-#      --tries), through scripts/bisect-step.sh which gives each step its
+#      --tries; none when these programs passed at tonight's commit
+#      before: an intermittent failure), through scripts/bisect-step.sh which gives each step its
 #      own results folder and records its verdict and time; the tree is put
 #      back where it was; bisect.md and bisect.json in the results folder
 #   4. one line appended to the history (scripts/history.sh), also kept as
@@ -239,7 +240,11 @@ if [ "$regression" = 1 ] && [ "$bisect_on" = 1 ]; then
 	mapfile -t progs < <(jq -r '.[] | split(": ")[0]' <<<"$new_failures" | sort -u)
 	good=$(hist last-good "$hfile" "$commit" "${progs[@]}")
 	dirty=$(git -C "$tree" status --porcelain --untracked-files=no)
-	if [ -z "$good" ]; then
+	same=$(hist passed-at "$hfile" "$commit" "${progs[@]}")
+	if [ -n "$same" ]; then
+		bisect=$(jq -c -n --argjson s "$same" --arg p "${progs[*]}" '{outcome: "not_run",
+			reason: "\($p) passed at this same commit on \($s.time) (\($s.results)): an intermittent failure, no commit to bisect"}')
+	elif [ -z "$good" ]; then
 		bisect=$(jq -c -n --arg p "${progs[*]}" '{outcome: "not_run",
 			reason: "the history holds no run at another commit in which \($p) passed"}')
 	elif ! git -C "$tree" cat-file -e "$(jq -r .commit <<<"$good")^{commit}" 2>/dev/null; then

@@ -59,6 +59,7 @@ fi
 	echo "ksrc_describe=$(git -C "$ksrc" describe --always --tags)"
 	echo "ksrc_subject=$(git -C "$ksrc" log -1 --format=%s)"
 	echo "profile=$profile"
+	echo "tries=$tries"
 	echo "bounds_test_timeouts=dying_file:300 sizes_match:200"
 	echo "exit_code=$rc"
 	echo "exit_reason=$reason"
@@ -191,6 +192,35 @@ expect 0 n5
 grep -q "^fixed: 1" "$tmp/res/n5/compare.txt" || fail "night 5: the fix not reported"
 ok "night 5: fixed"
 
+# Night 6: the same commit fails where it passed last night (an untracked
+# file the runner reads: the tree is clean for git): a regression, but no
+# commit to bisect.
+touch "$tree/bug"
+expect 1 n6
+[ "$(last '[.compare.regression, .bisect.outcome] | map(tostring) | join(" ")')" = "true not_run" ] ||
+	fail "night 6: $(tail -n 1 "$N" | jq -c '{compare, bisect}')"
+last .bisect.reason | grep -q "passed at this same commit" || fail "night 6: $(last .bisect.reason)"
+[ ! -d "$tmp/res/n6/bisect" ] || fail "night 6 bisected"
+rm "$tree/bug"
+ok "night 6: a failure at a commit that passed before is not bisected"
+
+# Nights 7 and 8: it passes again, then two commits, the second failing
+# it: the case failed in 3 of the 5 runs since it first failed, and
+# tonight: rate 4/6, --tries ceil(ln 0.05 / ln (1/3)) = 3 for each step.
+expect 0 n7
+echo c >"$tree/file"
+step "doc 2" >/dev/null
+touch "$tree/bug"
+c_bug2=$(step "the bug again")
+expect 1 n8
+b=$tmp/res/n8/bisect.json
+[ "$(jq -r '[.first_bad.commit, .tries, .tries_from, (.steps | length > 0)] | map(tostring) | join("|")' "$b")" = \
+	"$c_bug2|3|history: failed in 4 of 6 runs since first seen (rate 0.67)|true" ] || fail "night 8: $(cat "$b")"
+for s in $(jq -r '.steps[].results' "$b"); do
+	grep -qx 'tries=3' "$s/run.env" || fail "step $s did not run with --tries 3"
+done
+ok "night 8: --tries 3 from the failure's rate in the history"
+
 # Usage: not a git tree, bad --tries.
 rc=0
 "$top/scripts/nightly.sh" --ksrc "$tmp" >/dev/null 2>&1 || rc=$?
@@ -227,6 +257,8 @@ printf '{"torn' >>"$F"
 [ "$("$hist" last-good "$F" F sizes_match | jq -r .commit)" = D ] || fail "last-good of sizes_match: not D"
 [ -z "$("$hist" last-good "$F" F walk_race)" ] || fail "last-good of a program never run"
 [ "$("$hist" last-tested "$F" | jq -r .commit)" = D ] || fail "last-tested: not D (E built nothing)"
+[ "$("$hist" passed-at "$F" C dying_file | jq -r .commit)" = C ] || fail "passed-at C"
+[ -z "$("$hist" passed-at "$F" B dying_file)" ] || fail "passed-at B: B failed dying_file"
 # x failed in B and D of B, C, D, and tonight: p = 3/4, N = ceil(ln .05 / ln .25) = 3
 [ "$("$hist" tries "$F" 'dying_file: x')" = "3 0.75 3 4" ] || fail "tries x: $("$hist" tries "$F" 'dying_file: x')"
 # first seen tonight: p = 1, one try
@@ -238,5 +270,5 @@ rm -f "$F"
 "$hist" append "$F" "$(line A fail fail 'dying_file: z')"
 for i in $(seq 19); do "$hist" append "$F" "$(line "P$i" pass pass)"; done
 [ "$("$hist" tries "$F" 'dying_file: z')" = "10 0.1 2 21" ] || fail "tries z: $("$hist" tries "$F" 'dying_file: z')"
-ok "history.sh: append (torn line skipped), last-good, last-tested, tries"
-echo "6 passed, 0 failed"
+ok "history.sh: append (torn line skipped), last-good, last-tested, passed-at, tries"
+echo "9 passed, 0 failed"
