@@ -445,9 +445,11 @@ write_run_env() {
 # finish_results RC REASON: a verdict run.sh reached itself (bad command
 # line, a dependency, interrupted), recorded with what the folder holds
 finish_results() {
+	local why
 	write_run_env
-	"$MR_TOP/scripts/verdict.sh" "$resdir" --rc "$1" --reason "$2" >/dev/null ||
-		log "the results could not be written"
+	# (verdict.sh exits with the verdict and prints its reason once done)
+	why=$("$MR_TOP/scripts/verdict.sh" "$resdir" --rc "$1" --reason "$2") || true
+	[ -n "$why" ] || log "the results could not be written"
 }
 
 # judge: the verdict of the run that ended in $resdir with the runner's
