@@ -5,7 +5,9 @@
 # Groups: lint unit runner kselftest vm (default: all).  Prints one "ok"/"not ok" line
 # per check and ends with "N passed, M failed"; exit 1 if any failed.
 #   lint    shellcheck on every shell script; checkpatch.pl on the C files
-#   unit    parser and classifier unit tests on real-kernel fixtures
+#   unit    parser and classifier unit tests on real-kernel fixtures; the
+#           verdict and run.sh --recheck on kept real runs, their index.html
+#           rendered by headless Chromium (tests/*_test.sh, each picked up)
 #   runner  run.sh exit codes and argument handling (no VM, nothing touched)
 #   kselftest  the collection installed through the kernel's kselftest
 #           Makefile/lib.mk, listed by run_kselftest.sh (tests not run)
