@@ -4,8 +4,9 @@
 # assertions_test.sh — every assertion name the tests can print
 # ("# ASSERTION <name>: ...") is listed in README.md's "Assertions" table.
 # Names are read from selftests/*.c and selftests/lib/*.[ch]: the first
-# argument of MR_ASSERTION(), MR_FATAL(), MR_OK(), the second of
-# MR_SIZES_FAIL() and churn_fail(), and "ASSERTION <name>:" in a string.
+# argument of every MR_*ASSERTION(), MR_*FATAL(), MR_*OK() macro
+# (MR_ASSERTION, MR_FATAL, MR_OK and their variants), the second of
+# MR_*_FAIL() and churn_fail(), and "ASSERTION <name>:" in a string.
 # A name passed as a variable (anywhere but the macros' own definitions)
 # cannot be checked and fails too.  Table rows name their assertions as
 # `name` in the first cell.  A row whose name the code no longer prints is
@@ -29,12 +30,12 @@ code_names() {
 			$def = (/^\s*#\s*define\b/ || $def) && /\\\s*$/;
 			next if $in || /^\s*#\s*define\b/;
 			next if /^static int __printf\(3, 4\) churn_fail\(/;
-			while (/\b(?:MR_ASSERTION|MR_FATAL|MR_OK)\(\s*([^,\s)]*)/g) {
+			while (/\bMR_[A-Z_]*(?:ASSERTION|FATAL|OK)\(\s*([^,\s)]*)/g) {
 				my $a = $1;
 				if ($a =~ /^"([a-z0-9_]+)"$/) { print "$1\n" }
 				elsif ($a ne "") { print "COMPUTED $f:$.\n" }
 			}
-			while (/\b(?:MR_SIZES_FAIL|churn_fail)\(\s*\w+\s*,\s*([^,\s)]*)/g) {
+			while (/\b(?:MR_[A-Z_]*_FAIL|churn_fail)\(\s*\w+\s*,\s*([^,\s)]*)/g) {
 				my $a = $1;
 				if ($a =~ /^"([a-z0-9_]+)"$/) { print "$1\n" }
 				else { print "COMPUTED $f:$.\n" }
