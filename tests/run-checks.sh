@@ -7,7 +7,10 @@
 #   lint    shellcheck on every shell script; checkpatch.pl on the C files
 #   unit    parser and classifier unit tests on real-kernel fixtures; the
 #           verdict and run.sh --recheck on kept real runs, their index.html
-#           rendered by headless Chromium (tests/*_test.sh, each picked up)
+#           rendered by headless Chromium; the nightly's history, comparison
+#           and bisect on a small git tree without VM (nightly_test.sh); the
+#           example CI units by systemd-analyze verify (ci_definitions_test.sh)
+#           (tests/*_test.sh, each picked up)
 #   runner  run.sh exit codes and argument handling (no VM, nothing touched)
 #   kselftest  the collection installed through the kernel's kselftest
 #           Makefile/lib.mk, listed by run_kselftest.sh (tests not run)
