@@ -416,18 +416,18 @@ static int move_tasks(struct __test_metadata *_metadata,
 	int i, status;
 
 	if (twice) {
-		MR_OK("move", mr_cg_move_procs(leaf, transit, MR_DYING_MS));
-		MR_OK("move", mr_cg_move_procs(transit, keeper, MR_DYING_MS));
+		MR_KERNEL_OK("move", mr_cg_move_procs(leaf, transit, MR_DYING_MS));
+		MR_KERNEL_OK("move", mr_cg_move_procs(transit, keeper, MR_DYING_MS));
 		return tasks->nr;
 	}
 	if (!owner_exits) {
-		MR_OK("move", mr_cg_move_procs(leaf, keeper, MR_DYING_MS));
+		MR_KERNEL_OK("move", mr_cg_move_procs(leaf, keeper, MR_DYING_MS));
 		return tasks->nr;
 	}
 	/* the other users of the mm go, then its owner exits in the leaf */
 	for (i = 0; i < tasks->nr; i++)
 		if (tasks->tid[i] != holder->pid)
-			MR_OK("move", mr_cg_enter(keeper, tasks->tid[i]));
+			MR_KERNEL_OK("move", mr_cg_enter(keeper, tasks->tid[i]));
 	MR_OK("move", mr_child_step(holder));
 	/*
 	 * Reaped by hand: mr_child_wait() would close the hold pipe, which
@@ -435,7 +435,7 @@ static int move_tasks(struct __test_metadata *_metadata,
 	 */
 	if (waitpid(owner, &status, 0) != owner || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		MR_FATAL("load", "the mm's owner did not exit with 0");
+		MR_BROKEN_FATAL("load", "the mm's owner did not exit with 0");
 	holder->pid = 0;
 	mr_msg("the mm's owner (pid %d) exited in the leaf, %d other user(s) moved",
 	       owner, tasks->nr - 1);
@@ -530,7 +530,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 					  mr_live_hold, &live));
 	if (mr_child_ready(&holder, MR_LOAD_MS)) {
 		mr_child_wait(&holder, 1000);
-		MR_FATAL("load", "the holder did not get ready");
+		MR_BROKEN_FATAL("load", "the holder did not get ready");
 	}
 	if (variant->lists &&
 	    !lists_populate(_metadata, &holder, leaf, lists)) {
@@ -572,9 +572,9 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 		MR_OK("offline", mr_syncfs(ctx));
 
 	for (i = n - 1; i >= 0; i--)
-		MR_OK("offline", mr_cg_rmdir(chain[i], MR_DYING_MS));
+		MR_KERNEL_OK("offline", mr_cg_rmdir(chain[i], MR_DYING_MS));
 	if (variant->twice)
-		MR_OK("offline", mr_cg_rmdir(transit, MR_DYING_MS));
+		MR_KERNEL_OK("offline", mr_cg_rmdir(transit, MR_DYING_MS));
 
 	check_dying(_metadata, ctx, &tasks, alive,
 		    "while the moved tasks live");
@@ -625,7 +625,7 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 
 	mr_child_release(&holder);
 	if (holder.pid && mr_child_wait(&holder, MR_LOAD_MS))
-		MR_FATAL("load", "the holder failed");
+		MR_BROKEN_FATAL("load", "the holder failed");
 	if (!mr_poll_until(!mr_tasks_alive(&tasks, false), MR_LOAD_MS,
 			   &waited, "every task of the holder to exit"))
 		MR_FATAL("load", "%d task(s) of the holder still alive",

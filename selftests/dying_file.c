@@ -259,7 +259,7 @@ static void shrink_root(struct __test_metadata *_metadata,
 	char child[PATH_MAX];
 	int t_gens, c_gens;
 
-	MR_OK("lrugen_parent_raised", mr_lrugen_shrink(ctx->kroot));
+	MR_KERNEL_OK("lrugen_parent_raised", mr_lrugen_shrink(ctx->kroot));
 	MR_OK("lrugen_parent_raised",
 	      mr_cg_kpath(&ctx->run, tree->paths[0], child, sizeof(child)));
 	t_gens = mr_lrugen_min_gens(ctx->kroot);
@@ -267,9 +267,9 @@ static void shrink_root(struct __test_metadata *_metadata,
 	mr_msg("before the offline: t has %d generations, its child %d", t_gens,
 	       c_gens);
 	if (t_gens != MR_MIN_NR_GENS || c_gens <= t_gens)
-		MR_FATAL("lrugen_parent_raised",
-			 "precondition: t %d generations expected==%d, child %d expected>%d",
-			 t_gens, MR_MIN_NR_GENS, c_gens, t_gens);
+		MR_BROKEN_FATAL("lrugen_parent_raised",
+				"precondition: t %d generations expected==%d, child %d expected>%d",
+				t_gens, MR_MIN_NR_GENS, c_gens, t_gens);
 }
 
 static int offline_timeout(void)
@@ -418,7 +418,7 @@ static bool activate_half(struct __test_metadata *_metadata,
 	job = calloc(tree->nr, sizeof(*job));
 	files = calloc(tree->nr, sizeof(*files));
 	if (!readers || !job || !files)
-		MR_FATAL("lists_populated", "out of memory");
+		MR_BROKEN_FATAL("lists_populated", "out of memory");
 	for (i = 0; i < tree->nr; i++) {
 		if (!tree->leaf[i])
 			continue;
@@ -438,7 +438,7 @@ static bool activate_half(struct __test_metadata *_metadata,
 	free(job);
 	free(files);
 	if (failed)
-		MR_FATAL("lists_populated", "%d reader(s) failed", failed);
+		MR_BROKEN_FATAL("lists_populated", "%d reader(s) failed", failed);
 	/*
 	 * The activations move pages between two counters without changing
 	 * their sum, and memory.stat shows them only once the memcg stats are
@@ -509,7 +509,7 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 			     ctx->p.jobs ? FIO_BATCH : tree.nr);
 	MR_OK("load", failed);
 	if (failed)
-		MR_FATAL("load", "%d writer(s) failed", failed);
+		MR_BROKEN_FATAL("load", "%d writer(s) failed", failed);
 	MR_OK("load", mr_syncfs(ctx));
 	mr_msg("load: written and synced in %lld ms", mr_now_ms() - t0);
 
@@ -541,9 +541,9 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 
 	t0 = mr_now_ms();
 	if (variant->cascade)
-		MR_OK("offline", mr_tree_offline_cascade(&tree));
+		MR_KERNEL_OK("offline", mr_tree_offline_cascade(&tree));
 	else
-		MR_OK("offline", mr_tree_offline(&tree));
+		MR_KERNEL_OK("offline", mr_tree_offline(&tree));
 	mr_msg("offline: %d rmdir in %lld ms%s", tree.nr, mr_now_ms() - t0,
 	       variant->cascade ? " (cascading)" : "");
 	mr_tree_free(&tree);

@@ -140,7 +140,7 @@ TEST_F_TIMEOUT(dying_percpu, offline, 150)
 	if (cpus < 2)
 		SKIP(return, "one CPU: the tasks must charge on one and exit on another");
 	if (!mr_knob("MR_PERCPU_MEMCGS", &nr))
-		MR_FATAL("setup", "MR_PERCPU_MEMCGS out of range (configs/knobs.tsv)");
+		MR_BROKEN_FATAL("setup", "MR_PERCPU_MEMCGS out of range (configs/knobs.tsv)");
 	/* nothing of the test itself charges on the CPU under test */
 	CPU_ZERO(&set);
 	CPU_SET(t.exit_cpu, &set);
@@ -154,8 +154,8 @@ TEST_F_TIMEOUT(dying_percpu, offline, 150)
 		MR_OK("load", mr_spawn_fn(&c, "touch", cg, touch_fn, &t));
 		ret = mr_child_wait(&c, MR_LOAD_MS);
 		if (ret)
-			MR_FATAL("load", "task of %s: exit %d", cg, ret);
-		MR_OK("offline", mr_cg_rmdir(cg, MR_DYING_MS));
+			MR_BROKEN_FATAL("load", "task of %s: exit %d", cg, ret);
+		MR_KERNEL_OK("offline", mr_cg_rmdir(cg, MR_DYING_MS));
 		/*
 		 * Judged memcg by memcg: the offline of the next one drains
 		 * the whole stock of a CPU where its own slot holds pages, and

@@ -205,13 +205,13 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 		MR_OK("load", mr_spawn_fn(&c, "shmem writer", leaf,
 					  mr_write_fn, &w));
 		if (mr_child_wait(&c, MR_LOAD_MS))
-			MR_FATAL("load", "shmem writer failed");
+			MR_BROKEN_FATAL("load", "shmem writer failed");
 	} else {
 		MR_OK("load", mr_spawn_fn(&holder, "anon holder", leaf,
 					  hold_anon, &load));
 		if (mr_child_ready(&holder, MR_LOAD_MS)) {
 			mr_child_wait(&holder, 1000);
-			MR_FATAL("load", "the anon holder did not get ready");
+			MR_BROKEN_FATAL("load", "the anon holder did not get ready");
 		}
 	}
 	MR_OK("load", mr_memory_stat(leaf, shmem ? "shmem" : "anon",
@@ -233,11 +233,11 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 	if (cause == ANON_EXIT) {
 		mr_child_release(&holder);
 		if (mr_child_wait(&holder, MR_LOAD_MS))
-			MR_FATAL("load", "the anon holder failed");
+			MR_BROKEN_FATAL("load", "the anon holder failed");
 	} else if (cause == ANON_MOVED) {
-		MR_OK("move", mr_cg_enter(keeper, holder.pid));
+		MR_KERNEL_OK("move", mr_cg_enter(keeper, holder.pid));
 	}
-	MR_OK("offline", mr_cg_rmdir(leaf, MR_DYING_MS));
+	MR_KERNEL_OK("offline", mr_cg_rmdir(leaf, MR_DYING_MS));
 	MR_OK("offline", mr_dying(ctx, &dying, &dying_mem));
 	MR_OK("offline", mr_cg_value(ctx->root, "memory.swap.current",
 				     &swap));
@@ -252,7 +252,7 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 		mr_child_release(&holder);
 		if (mr_child_ready(&holder, MR_LOAD_MS)) {
 			mr_child_wait(&holder, 1000);
-			MR_FATAL("load", "the holder did not rewrite its pages");
+			MR_BROKEN_FATAL("load", "the holder did not rewrite its pages");
 		}
 		/* smaps_rollup walks the page tables: exact, unlike VmSwap */
 		MR_OK("swap_in", mr_proc_kb(holder.pid, "smaps_rollup",
@@ -265,11 +265,11 @@ TEST_F_TIMEOUT(swap_pins, offline, 90)
 		MR_OK("swap_in", mr_spawn_fn(&c, "shmem reader", reader,
 					     mr_read_fn, &w));
 		if (mr_child_wait(&c, MR_LOAD_MS))
-			MR_FATAL("swap_in", "shmem reader failed");
+			MR_BROKEN_FATAL("swap_in", "shmem reader failed");
 	} else if (cause == SHMEM_DELETE) {
 		if (unlink(file))
-			MR_FATAL("delete", "unlink %s: %s", file,
-				 strerror(errno));
+			MR_BROKEN_FATAL("delete", "unlink %s: -%s (%s)", file,
+					mr_errname(errno), strerror(errno));
 	}
 
 	if (!mr_poll_until(swap_gone(ctx, &swap), MR_DYING_MS, &waited,

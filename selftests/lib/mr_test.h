@@ -21,7 +21,15 @@
  * Failures of the suite's own assertions are printed as one TAP diagnostic
  *	# ASSERTION <name>: <measured> expected<op><bound> [(context)]
  * which the runner quotes as "the failing assertion" (the first one of a
- * failing test).
+ * failing test).  A step of the test's own machinery that could not be done
+ * (a file not written, a helper not started, a file it could not read or
+ * parse) is no verdict on the kernel and is printed as
+ *	# BROKEN <step>: <what> = -<ERRNO> (<message>) at <file>:<line>
+ * (LTP's TBROK against TFAIL): the case ends "broken", the run exits 3 (125
+ * under --bisect) unless a case failed.  Where the kernel's answer to the
+ * step is what the test checks (an rmdir that fails with EBUSY after the
+ * tasks left, a task the kernel does not move), the step is an assertion:
+ * MR_KERNEL_OK(), not MR_OK().
  */
 #ifndef MR_TEST_H
 #define MR_TEST_H
@@ -281,24 +289,79 @@ static void __attribute__((destructor)) mr_test_exit(void)
  * @aname: assertion name
  * @fmt: message
  *
- * For failures after which the rest of the test means nothing (a cgroup
- * that cannot be created, a loader that failed).  The teardown still runs.
+ * For kernel answers after which the rest of the test means nothing (a
+ * load the kernel did not charge, a memory.reclaim the kernel refused).  A
+ * step of the machinery that failed is MR_BROKEN_FATAL().  The teardown
+ * still runs.
  */
 #define MR_FATAL(aname, fmt, ...) do { \
 	MR_ASSERTION(aname, fmt, ##__VA_ARGS__); \
 	abort(); \
 } while (0)
 
+/* "EBUSY" for EBUSY: the errno by name, which a reader greps for */
+static inline const char *mr_errname(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name ? name : "E?";
+}
+
 /**
- * MR_OK() - stop the test if an operation returned a negative errno
- * @aname: assertion name of the step
- * @expr: the operation
+ * MR_BROKEN() - report a step of the test's own machinery that failed
+ * @step: name of the step ("load", "setup_tree", ...)
+ * @fmt: what failed, with the errno by name where there is one
+ *
+ * No verdict on the kernel: the case ends "broken" (ktap-cases.awk), unless
+ * one of its assertions failed too.  The test goes on.
  */
-#define MR_OK(aname, expr) do { \
+#define MR_BROKEN(step, fmt, ...) do { \
+	mr_msg("BROKEN %s: " fmt, step, ##__VA_ARGS__); \
+	_metadata->exit_code = KSFT_FAIL; \
+} while (0)
+
+/**
+ * MR_BROKEN_FATAL() - report a failed step of the machinery and stop the test
+ * @step: name of the step
+ * @fmt: message
+ *
+ * For a helper that could not start or did not do its part: the rest of the
+ * test would measure nothing.  The teardown still runs (and still judges
+ * the kernel's log and the removed subtree).
+ */
+#define MR_BROKEN_FATAL(step, fmt, ...) do { \
+	MR_BROKEN(step, fmt, ##__VA_ARGS__); \
+	abort(); \
+} while (0)
+
+/**
+ * MR_OK() - stop the test as broken if a step of its machinery returned a
+ * negative errno
+ * @step: name of the step
+ * @expr: the operation (creating a cgroup or a file, spawning a helper,
+ *	reading or parsing a kernel file whose values are checked after)
+ */
+#define MR_OK(step, expr) do { \
 	long __ret = (expr); \
 	if (__ret < 0) \
-		MR_FATAL(aname, "%s = %s (%s:%d)", #expr, \
-			 strerror((int)-__ret), __FILE__, __LINE__); \
+		MR_BROKEN_FATAL(step, "%s = -%s (%s) at %s:%d", #expr, \
+				mr_errname((int)-__ret), \
+				strerror((int)-__ret), __FILE__, __LINE__); \
+} while (0)
+
+/**
+ * MR_KERNEL_OK() - stop the test as failed if an operation whose answer is
+ * the kernel's verdict returned a negative errno
+ * @aname: assertion name
+ * @expr: the operation: removing a memcg its tasks left (EBUSY is the
+ *	kernel's answer), moving a task, an offline
+ */
+#define MR_KERNEL_OK(aname, expr) do { \
+	long __ret = (expr); \
+	if (__ret < 0) \
+		MR_FATAL(aname, "%s = -%s (%s) at %s:%d", #expr, \
+			 mr_errname((int)-__ret), strerror((int)-__ret), \
+			 __FILE__, __LINE__); \
 } while (0)
 
 /**
@@ -731,7 +794,7 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (mr_lru_gen_restore())
 		mr_msg("could not restore %s", MR_LRU_GEN_ENABLED);
 	if (!mr_read_params(&ctx->p)) {
-		MR_ASSERTION("params", "invalid environment, see above");
+		MR_BROKEN("params", "invalid environment, see above");
 		return false;
 	}
 	if (needs->root && geteuid())
@@ -763,9 +826,9 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (needs->mglru != MR_MGLRU_DEFAULT) {
 		ret = mr_lru_gen_set(ctx, needs->mglru == MR_MGLRU_ON);
 		if (ret) {
-			MR_ASSERTION("setup", "switch MGLRU %s: %s",
-				     needs->mglru == MR_MGLRU_ON ? "on" : "off",
-				     strerror(-ret));
+			MR_BROKEN("setup", "switch MGLRU %s: -%s (%s)",
+				  needs->mglru == MR_MGLRU_ON ? "on" : "off",
+				  mr_errname(-ret), strerror(-ret));
 			mr_lru_gen_restore();
 			return false;
 		}
@@ -780,13 +843,15 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 	if (!ret)
 		ret = mr_taint_read(&ctx->taint);
 	if (ret) {
-		MR_ASSERTION("setup", "kernel log window: %s", strerror(-ret));
+		MR_BROKEN("setup", "kernel log window: -%s (%s)",
+			  mr_errname(-ret), strerror(-ret));
 		return false;
 	}
 
 	ret = mr_cg_run_create(&ctx->run, owner);
 	if (ret) {
-		MR_ASSERTION("setup", "run subtree: %s", strerror(-ret));
+		MR_BROKEN("setup", "run subtree: -%s (%s)",
+			  mr_errname(-ret), strerror(-ret));
 		return false;
 	}
 	if (mr_shared) {
@@ -839,7 +904,8 @@ static inline bool mr_setup(struct __test_metadata *_metadata, struct mr_ctx *ct
 		if (mr_shared)
 			mr_shared->run.path[0] = '\0';
 		mr_lru_gen_restore();
-		MR_ASSERTION("setup", "test root: %s", strerror(-ret));
+		MR_BROKEN("setup", "test root: -%s (%s)",
+			  mr_errname(-ret), strerror(-ret));
 		return false;
 	}
 	mr_msg("%s: root %s, MGLRU %s, seed %ld", ctx->name, ctx->root,
@@ -1075,8 +1141,8 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 		mr_shared->run.path[0] = '\0';
 	ret = mr_lru_gen_restore();
 	if (ret)
-		MR_ASSERTION("cleanup", "restore %s: %s", MR_LRU_GEN_ENABLED,
-			     strerror(-ret));
+		MR_BROKEN("cleanup", "restore %s: -%s (%s)", MR_LRU_GEN_ENABLED,
+			  mr_errname(-ret), strerror(-ret));
 	mr_wait_run_freed(_metadata, ctx, path);
 
 	snprintf(end, sizeof(end), MR_NAME ": end %s", ctx->name);
@@ -1084,8 +1150,8 @@ static inline void mr_teardown(struct __test_metadata *_metadata, struct mr_ctx 
 	if (!ret)
 		ret = mr_kernel_check(ctx->kmsg_seq, end, ctx->taint);
 	if (ret < 0)
-		MR_ASSERTION("kernel_clean", "kernel log unreadable: %s",
-			     strerror(-ret));
+		MR_BROKEN("kernel_clean", "kernel log unreadable: -%s (%s)",
+			  mr_errname(-ret), strerror(-ret));
 	else if (ret > 0)
 		MR_ASSERTION("kernel_clean", "%d problem(s) expected==0 (listed above)",
 			     ret);
@@ -1712,7 +1778,7 @@ static inline void mr_wait_lrugen_dying_empty(struct __test_metadata *_metadata,
 		return;
 	}
 	if (held < 0)
-		MR_ASSERTION("lrugen_no_dying_pages", "lru_gen unreadable");
+		MR_BROKEN("lrugen_no_dying_pages", "lru_gen unreadable");
 	else
 		mr_check_lrugen_dying(_metadata, ctx, &lg);
 	mr_lrugen_free(&lg);
@@ -1938,7 +2004,7 @@ static inline void mr_check_sizes(struct __test_metadata *_metadata,
 		mr_poll_until(mr_lrugen_old_clean(ctx, &full), 2000, &waited,
 			      "no pages counted in retired generations");
 		if (!full.nr_memcgs)
-			MR_ASSERTION("lrugen_old_slots", "lru_gen_full unreadable");
+			MR_BROKEN("lrugen_old_slots", "lru_gen_full unreadable");
 		mr_check_lrugen_old(_metadata, ctx, &full);
 		mr_check_lrugen_dying(_metadata, ctx, &lg);
 	}
