@@ -355,7 +355,7 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	h = (struct holder *)(wr + 1);
 	if (!mr_knob("MR_WALK_HEAD_PAGES", &h->head_pages) ||
 	    !mr_knob("MR_WALK_TAIL_MB", &h->tail_mb))
-		MR_FATAL("setup", "MR_WALK_HEAD_PAGES or MR_WALK_TAIL_MB out of range (configs/knobs.tsv)");
+		MR_BROKEN_FATAL("setup", "MR_WALK_HEAD_PAGES or MR_WALK_TAIL_MB out of range (configs/knobs.tsv)");
 	srand(ctx->p.seed);
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
@@ -365,8 +365,8 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	while (!__atomic_load_n(&h->ready, __ATOMIC_ACQUIRE)) {
 		if (mr_child_poll(&hc) != -EBUSY || mr_now_ms() - t0 > MR_LOAD_MS) {
 			mr_child_wait(&hc, 0);
-			MR_FATAL("load", "holder: no tail of %ld MiB in keeper",
-				 h->tail_mb);
+			MR_BROKEN_FATAL("load", "holder: no tail of %ld MiB in keeper",
+					h->tail_mb);
 		}
 		mr_sleep_ms(5);
 	}
@@ -381,14 +381,14 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 		MR_OK("setup_tree", mr_cg_create(cg));
 		MR_OK("setup_tree", mr_cg_kpath(&ctx->run, cg, kpath,
 						sizeof(kpath)));
-		MR_OK("move", mr_cg_enter(cg, hc.pid));
+		MR_KERNEL_OK("move", mr_cg_enter(cg, hc.pid));
 		MR_OK("load", mr_spawn_fn(&zombie, "zombie", cg, exit_at_once,
 					  NULL));
 		ret = holder_fault(h, &hc, MR_LOAD_MS);
 		if (ret) {
 			mr_child_wait(&hc, 0);
-			MR_FATAL("load", "holder: fault in the head of %s: %s",
-				 cg, strerror(-ret));
+			MR_BROKEN_FATAL("load", "holder: fault in the head of %s: %s",
+					cg, strerror(-ret));
 		}
 		cycles++;
 		w = 0;
@@ -404,7 +404,7 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 			memset(wr, 0, sizeof(*wr));
 			w = fork();
 			if (w < 0)
-				MR_FATAL("walk", "fork: %s", strerror(errno));
+				MR_BROKEN_FATAL("walk", "fork: %s", strerror(errno));
 			if (!w) {
 				pin_cpu(0);
 				wr->start_ms = mr_now_ms();
@@ -419,11 +419,11 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 			retired += !mr_lrugen_evict(s.id, s.nid, s.min_seq,
 						    201, h->head_pages);
 		}
-		MR_OK("move", mr_cg_enter(keeper, hc.pid));
-		MR_OK("offline", mr_cg_rmdir(cg, MR_DYING_MS));
+		MR_KERNEL_OK("move", mr_cg_enter(keeper, hc.pid));
+		MR_KERNEL_OK("offline", mr_cg_rmdir(cg, MR_DYING_MS));
 		rm_ms = mr_now_ms();
 		if (w && waitpid(w, &status, 0) != w)
-			MR_FATAL("walk", "waitpid: %s", strerror(errno));
+			MR_BROKEN_FATAL("walk", "waitpid: %s", strerror(errno));
 		if (control) {
 			wait_reparented(kpath, &live, &held);
 			mr_child_wait(&zombie, MR_LOAD_MS);
@@ -470,7 +470,7 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	h->req = -1;
 	ret = mr_child_wait(&hc, MR_LOAD_MS);
 	if (ret)
-		MR_ASSERTION("load", "holder exited %d", ret);
+		MR_BROKEN("load", "holder exited %d", ret);
 	munmap(wr, sizeof(*wr) + sizeof(*h));
 	if (controls_dirty)
 		MR_ASSERTION("lrugen_no_dying_pages",
