@@ -7,6 +7,8 @@
 # KTAP case, named by its stable KTAP name (`<program>: <case>`):
 #   fail            <failure>: the assertion line, then the case's splats
 #   crashed, hung   <error type="crashed|hung">: the kernel's last word
+#   broken          <error type="broken">: the step of the test's own
+#                   machinery that failed (no verdict on the kernel)
 #   skip, not_run   <skipped>: the reason
 #   every case      <system-out>: known kernel issues first (excused, still
 #                   shown), other splats, then the case's log excerpt (its
@@ -112,7 +114,7 @@ jq -r \
 			"      <failure\(attr("message"; $c.assertion // "failed"))\(attr("type"; "assertion"))>"
 			+ ([$c.assertion // "failed"] + ($bad | map(select(known | not))) | join("\n") | x)
 			+ "</failure>"
-		   elif $c.status == "crashed" or $c.status == "hung" then
+		   elif $c.status == "crashed" or $c.status == "hung" or $c.status == "broken" then
 			"      <error\(attr("message"; $c.assertion // $c.status))\(attr("type"; $c.status))>"
 			+ ([$c.assertion // $c.status] + $bad | join("\n") | x) + "</error>"
 		   elif $c.status == "skip" then
@@ -125,13 +127,13 @@ jq -r \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
 	"<testsuites\(attr("name"; "memcg_reparent"))\(attr("tests"; $s.tests | length))"
 	+ "\(attr("failures"; $s.tests | count(["fail"])))"
-	+ "\(attr("errors"; $s.tests | count(["crashed", "hung"])))"
+	+ "\(attr("errors"; $s.tests | count(["crashed", "hung", "broken"])))"
 	+ "\(attr("skipped"; $s.tests | count(["skip", "not_run"])))>",
 	($programs[] as $p
 	 | ($s.tests | map(select(.program == $p))) as $cases
 	 | "  <testsuite\(attr("name"; "memcg_reparent: " + $p))\(attr("tests"; $cases | length))"
 	   + "\(attr("failures"; $cases | count(["fail"])))"
-	   + "\(attr("errors"; $cases | count(["crashed", "hung"])))"
+	   + "\(attr("errors"; $cases | count(["crashed", "hung", "broken"])))"
 	   + "\(attr("skipped"; $cases | count(["skip", "not_run"])))"
 	   + "\(attr("time"; $cases[0].program_seconds | secs))>",
 	   props[],

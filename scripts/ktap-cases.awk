@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # ktap-cases.awk ktap.log — one TSV row per test case of run-tests.sh's KTAP:
-#   program  case  status(pass|fail|skip|known)  assertion  skip_reason  duration_ms
+#   program  case  status(pass|fail|skip|known|broken)  assertion  skip_reason
+#   duration_ms
 #   intensity (the case's "# intensity: key=value ..." figures, race cases)
 # A program block opens with "# selftests: memcg_reparent: PROG"; its harness
 # output follows indented by two spaces.  A case starts at "#  RUN name" and
@@ -10,6 +11,11 @@
 # A failed case whose only assertions are "# KNOWN ID ASSERTION ..." lines
 # (excused by a known issue of this build, run-tests.sh) is "known", with
 # the first of them as its assertion.
+# A failed case with a "# BROKEN step: ..." line (a step of the test's own
+# machinery failed: mr_test.h's MR_OK) and no assertion of its own, excused
+# or not, and no harness timeout, is "broken", with that step as its
+# assertion: no verdict on the kernel.  A failed assertion or a timeout in
+# the same case wins (fail); a known issue never excuses a broken case.
 # A program that failed without reporting any case gets a "(program)" row.
 # run-tests.sh's own result lines add rows: "not ok N selftests: ...: PROG
 # # crashed in CASE: LINES" (the kernel oopsed in CASE: a "crashed" row with
@@ -37,9 +43,16 @@ function row(name, status, why, skip) {
 	if (line ~ /^# +RUN /) {
 		why_case = ""
 		why_known = ""
+		why_broken = ""
 		nass = 0
+		ntimeout = 0
 		dur = ""
 		intensity = ""
+	} else if (line ~ /^# BROKEN /) {
+		if (why_broken == "")
+			why_broken = substr(line, 10)
+	} else if (line ~ /^# [^ ]+: Test terminated by timeout$/) {
+		ntimeout++
 	} else if (line ~ /^# KNOWN [^ ]+ ASSERTION /) {
 		if (why_known == "")
 			why_known = substr(line, 9)
@@ -70,12 +83,16 @@ function row(name, status, why, skip) {
 		# failed on assertions that a known issue of this build excuses
 		# (run-tests.sh marked them "# KNOWN ID ASSERTION ..."), and on
 		# nothing else
-		if (status == "fail" && nass == 0 && why_known != "")
+		if (status == "fail" && nass == 0 && ntimeout == 0 && why_broken != "")
+			row(name, "broken", why_broken, skip)
+		else if (status == "fail" && nass == 0 && why_known != "")
 			row(name, "known", why_known, skip)
 		else
 			row(name, status, status == "fail" ? why_case : "", skip)
 		nass = 0
+		ntimeout = 0
 		why_known = ""
+		why_broken = ""
 	}
 	next
 }

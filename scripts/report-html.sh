@@ -6,9 +6,10 @@
 # data: URIs), for a person looking at one run:
 #   the verdict (exit code and reason) and the run's facts (kernel, build,
 #   profile, seed, VM end, the command that reproduces it);
-#   the cases, failing first (fail, crashed, hung, then known, skip, not_run,
-#   pass), each with every assertion line its KTAP block printed (excused
-#   ones marked KNOWN) and its splats;
+#   the cases, failing first (fail, crashed, hung, then broken, known, skip,
+#   not_run, pass), each with every assertion line its KTAP block printed
+#   (excused ones marked KNOWN, steps of the test's own machinery that
+#   failed marked BROKEN) and its splats;
 #   the known kernel issues that applied (splats and assertions) and those
 #   in effect for the build (known-issues);
 #   the kernel badness lines (per class, the first of them);
@@ -28,8 +29,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Per case, the lines of its KTAP block a reader needs first: KTAP name
 # <TAB> kind <TAB> line; kinds: assertion (every ASSERTION line in the
-# order printed, KNOWN ones with their mark), known (those a known issue
-# excused), intensity (the figures)
+# order printed, KNOWN ones with their mark, and the BROKEN lines), known
+# (those a known issue excused), intensity (the figures)
 if [ -f "$dir/ktap.log" ]; then
 	awk '
 		/^# selftests: memcg_reparent: / { prog = $4; name = ""; next }
@@ -41,7 +42,7 @@ if [ -f "$dir/ktap.log" ]; then
 				sub(/ \.\.\.$/, "", name)
 			} else if (name == "") {
 				next
-			} else if (line ~ /^# ASSERTION /) {
+			} else if (line ~ /^# (ASSERTION|BROKEN) /) {
 				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
 			} else if (line ~ /^# KNOWN [^ ]+ ASSERTION /) {
 				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
@@ -70,7 +71,7 @@ jq -r \
 		| gsub("\""; "&quot;");
 	def rows: split("\n") | map(select(length > 0) | split("\t"));
 	def failing: . == "fail" or . == "crashed" or . == "hung";
-	def rank: {fail: 0, crashed: 0, hung: 0, known: 1, skip: 2, not_run: 3, pass: 4}[.] // 5;
+	def rank: {fail: 0, crashed: 0, hung: 0, broken: 1, known: 1, skip: 2, not_run: 3, pass: 4}[.] // 5;
 	def tr($cells): "<tr>" + ($cells | map("<td>" + . + "</td>") | join("")) + "</tr>";
 	def table($head; $body): if ($body | length) == 0 then "<p class=\"none\">none</p>" else
 		"<table>" + (if ($head | join("")) == "" then "" else
@@ -100,14 +101,14 @@ table { border-collapse: collapse; margin: .5em 0; }
 td, th { border: 1px solid #ccc; padding: .25em .5em; vertical-align: top; text-align: left; }
 th { background: #eee; }
 td.fail, td.crashed, td.hung { background: #fbdada; font-weight: bold; }
-td.known { background: #fdf0c8; } td.pass { background: #d7f5dc; } td.skip, td.not_run { background: #eee; }
+td.known { background: #fdf0c8; } td.broken { background: #fdf0c8; font-weight: bold; } td.pass { background: #d7f5dc; } td.skip, td.not_run { background: #eee; }
 code, pre, .mono { font-family: monospace; font-size: .92em; }
 ul.asserts { margin: 0; padding-left: 1.2em; } .none { color: #777; }
 img { max-width: 100%; border: 1px solid #ccc; margin: .5em 0; }
 </style></head><body>",
 	"<h1>memcg_reparent: \($s.kernel.release // "?" | h)</h1>",
 	"<p class=\"verdict \($vclass)\">exit \($rc // "?" | h): \($s.exit_reason // "no verdict recorded" | h)</p>",
-	"<p>\($s.counts.pass) passed, \($s.counts.fail) failed, \($s.counts.skip) skipped, \($s.counts.not_run) not run, \($s.counts.kernel_badness) kernel badness, \($s.counts.known_issues) known issue(s)</p>",
+	"<p>\($s.counts.pass) passed, \($s.counts.fail) failed, \($s.counts.skip) skipped, \($s.counts.not_run) not run, \($s.counts.broken // 0) broken (test machinery), \($s.counts.kernel_badness) kernel badness, \($s.counts.known_issues) known issue(s)</p>",
 	(if $s.recheck then "<p>judged again \($s.recheck.at | h) (run.sh --recheck, the rules of that day); the run itself said exit \($s.recheck.previous_exit_code // "?" | h): \($s.recheck.previous_exit_reason // "" | h)</p>" else empty end),
 	"<h2>Run</h2>",
 	table(["", ""]; [

@@ -14,12 +14,16 @@
 #   config            the running kernel's .config when /proc/config.gz exists
 #   crashed           program, case, first lines of the oops that ended it
 #   infra-reason      why the run is untestable (exit 3)
+#   broken            program, case, step of each program whose only failed
+#                     cases are broken ("# BROKEN step: ...": the test's own
+#                     machinery failed, ktap-cases.awk)
 # A program whose kernel oopses (taint D, or an oops line in its window) is
 # stopped at once; its case is "crashed" and no further program starts.
 # Exit: 0 all passed, 1 a test failed or the kernel misbehaved (badness in
-# a test's window or after it), 3 a case skipped in the suite's VM without
-# the profile declaring it (MR_ALLOWED_SKIPS), 4 all skipped, 2 bad
-# arguments.
+# a test's window or after it), 3 nothing failed but a case was broken (its
+# program's result line "not ok ... # BROKEN CASE: STEP: ...") or skipped in
+# the suite's VM without the profile declaring it (MR_ALLOWED_SKIPS), 4 all
+# skipped, 2 bad arguments.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -97,11 +101,13 @@ known_assertions() {
 # (known_assertions' lines) excuses as "# KNOWN ID ASSERTION ...", in place;
 # prints "FAILED EXCUSED" counts of failed cases and of those whose every
 # assertion is excused (a failed case without any ASSERTION line is never
-# excused: a crash or a harness error is no known assertion).
+# excused: a crash or a harness error is no known assertion; nor is a case
+# with a BROKEN line: its machinery failed, its verdict is missing).
 excuse_assertions() {
 	awk -F'\t' -v out="$1.excused" '
 		FILENAME == ARGV[1] { cause[$2 SUBSEP $3] = $1; next }
-		/^# +RUN / { nass = 0; nknown = 0 }
+		/^# +RUN / { nass = 0; nknown = 0; nbroken = 0 }
+		/^# BROKEN / { nbroken++ }
 		/^# ASSERTION / {
 			nass++
 			name = $0
@@ -116,7 +122,7 @@ excuse_assertions() {
 				}
 			}
 		}
-		/^not ok [0-9]+ / { failed++; if (nass > 0 && nass == nknown) excused++ }
+		/^not ok [0-9]+ / { failed++; if (nass > 0 && nass == nknown && !nbroken) excused++ }
 		{ print > out }
 		END { printf "%d %d\n", failed, excused }
 	' "$2" "$1" && mv -f "$1.excused" "$1"
@@ -258,6 +264,17 @@ undeclared_skips() {
 		done
 }
 
+# broken_case LOG PROG: "CASE<TAB>STEP: ..." of the first broken case of
+# PROG's LOG when none of its cases failed (the statuses ktap-cases.awk
+# gives the summary), else nothing: such a program is broken, not failed.
+broken_case() {
+	{ echo "# selftests: memcg_reparent: $2"; sed 's/^/  /' "$1"; } |
+		awk -f "$here/ktap-cases.awk" |
+		awk -F'\t' '$3 == "fail" || $3 == "crashed" || $3 == "hung" { failed = 1 }
+			$3 == "broken" && first == "" { first = $2 "\t" $4 }
+			END { if (!failed && first != "") print first }'
+}
+
 # A kernel that oopsed (taint D, bit 7) is in an unknown state: the program
 # running is stopped at once, its case ends "crashed", no further program
 # starts.  oops_watch SID: kill session SID when D appears.
@@ -299,7 +316,7 @@ echo "KTAP version 1" >"$ktap"
 echo "1..$#" >>"$ktap"
 # the boot parameters run.sh --bootargs added (guest.env's MR_BOOTARGS)
 [ -z "${MR_BOOTARGS:-}" ] || echo "# bootargs: $MR_BOOTARGS" >>"$ktap"
-n=0 npass=0 nfail=0 nskip=0 ncrash=0 oopsed="" infra=""
+n=0 npass=0 nfail=0 nskip=0 ncrash=0 nbroken=0 oopsed="" infra="" broken_why=""
 for t in "$@"; do
 	n=$((n + 1))
 	prog="$bindir/$t"
@@ -383,8 +400,18 @@ for t in "$@"; do
 		! grep -E '^ok [0-9]+ ' "$results/tests/$t.log" | grep -qv '# SKIP'; then
 		rc=4
 	fi
+	# failed only on broken cases: the test's machinery, no kernel verdict
+	broken=""
+	if [ "$rc" = 1 ]; then broken=$(broken_case "$results/tests/$t.log" "$t"); fi
+	if [ -n "$broken" ]; then
+		IFS=$'\t' read -r bcase bwhy <<<"$broken"
+		printf '%s\t%s\t%s\n' "$t" "$bcase" "$bwhy" >>"$results/broken"
+		broken_why="$broken_why${broken_why:+; }$bcase: $bwhy"
+		rc=broken
+	fi
 	case $rc in
 	0) ktap_result ok "$n" "$name" "$known_note"; npass=$((npass + 1)) ;;
+	broken) ktap_result "not ok" "$n" "$name" "BROKEN $bcase: $bwhy"; nbroken=$((nbroken + 1)) ;;
 	4) ktap_result ok "$n" "$name" SKIP; nskip=$((nskip + 1)) ;;
 	124) ktap_result "not ok" "$n" "$name" "TIMEOUT $tmo seconds"; nfail=$((nfail + 1)) ;;
 	*) ktap_result "not ok" "$n" "$name" "exit=$rc"; nfail=$((nfail + 1)) ;;
@@ -413,15 +440,18 @@ else
 	log "mr_logscan not built: kernel log not scanned"
 	nfail=$((nfail + 1))
 fi
-echo "# totals: pass:$npass fail:$nfail skip:$nskip crashed:$ncrash kernel_badness:$nbad" >>"$ktap"
+echo "# totals: pass:$npass fail:$nfail skip:$nskip crashed:$ncrash broken:$nbroken kernel_badness:$nbad" >>"$ktap"
 
 if [ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ]; then
 	exit 1
 fi
-# A verdict needs the environment: in the suite's VM an undeclared skip
-# makes the run untestable as it stands (exit 3), never a pass.
-if [ -n "$infra" ]; then
-	echo "undeclared skip in the suite's VM: $infra" >"$results/infra-reason"
+# A verdict needs the environment and the test's own machinery: a broken
+# case (and nothing failed), or in the suite's VM an undeclared skip, makes
+# the run untestable as it stands (exit 3), never a pass.
+if [ -n "$broken_why" ] || [ -n "$infra" ]; then
+	why=${broken_why:+test machinery broken: $broken_why}
+	[ -z "$infra" ] || why="$why${why:+; }undeclared skip in the suite's VM: $infra"
+	echo "$why" >"$results/infra-reason"
 	exit 3
 fi
 if [ "$npass" -eq 0 ] && [ "$nskip" -gt 0 ]; then

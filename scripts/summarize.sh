@@ -217,6 +217,8 @@ jq -n \
 	  counts: {pass: ($cases | map(select(.status == "pass")) | length),
 		   fail: ($cases | map(select(.status == "fail" or .status == "crashed"
 			or .status == "hung")) | length),
+		   # its machinery failed (ktap-cases.awk): no verdict
+		   broken: ($cases | map(select(.status == "broken")) | length),
 		   not_run: ($cases | map(select(.status == "not_run")) | length),
 		   skip: ($cases | map(select(.status == "skip")) | length),
 		   kernel_badness: ($classes | map(.counted) | add // 0),

@@ -133,10 +133,11 @@ booted() { grep -q 'memcg_reparent-guest: running' console.log 2>/dev/null; }
 # ktap_rc: what run-tests.sh returns for the folder's KTAP and badness.txt:
 # 1 a program failed (a case failed, crashed or hung, or the program ended
 # "not ok" other than on assertions a known issue excuses) or badness counts
-# in or after a test's window; 3 an undeclared skip in the suite's VM; 4
-# every program skipped; else 0
+# in or after a test's window; 3 a program that failed only on broken
+# cases (its machinery, ktap-cases.awk) or an undeclared skip in the suite's
+# VM; 4 every program skipped; else 0
 ktap_rc() {
-	local counts nfail npass nskip nbad
+	local counts nfail npass nskip nbad nbroken
 	[ -f ktap.log ] || { cat guest.rc 2>/dev/null || echo 3; return; }
 	awk -f "$here/ktap-cases.awk" ktap.log | cut -f1,3 >"$tmp/cases"
 	counts=$(awk -F'\t' '
@@ -149,20 +150,23 @@ ktap_rc() {
 				d = substr(p, i + 3)
 				p = substr(p, 1, i - 1)
 			}
-			if (st[p] ~ / (fail|crashed|hung)( |$)/ ||
-			    ($0 ~ /^not ok/ && !(d == "exit=1" && st[p] ~ / known( |$)/)))
+			if (st[p] ~ / (fail|crashed|hung)( |$)/)
+				nfail++
+			else if ($0 ~ /^not ok/ && d ~ /^(exit=1$|BROKEN )/ && st[p] ~ / broken( |$)/)
+				nbroken++
+			else if ($0 ~ /^not ok/ && !(d == "exit=1" && st[p] ~ / known( |$)/))
 				nfail++
 			else if (d ~ /^SKIP/)
 				nskip++
 			else
 				npass++
 		}
-		END { print nfail + 0, npass + 0, nskip + 0 }' "$tmp/cases" ktap.log)
-	read -r nfail npass nskip <<<"$counts"
+		END { print nfail + 0, npass + 0, nskip + 0, nbroken + 0 }' "$tmp/cases" ktap.log)
+	read -r nfail npass nskip nbroken <<<"$counts"
 	nbad=$(awk -F'\t' '$2 != "-" && $1 !~ /^known:/' badness.txt 2>/dev/null | wc -l)
 	if [ "$nfail" -gt 0 ] || [ "$nbad" -gt 0 ]; then
 		echo 1
-	elif grep -q "^# undeclared skip in the suite's VM: " ktap.log; then
+	elif [ "$nbroken" -gt 0 ] || grep -q "^# undeclared skip in the suite's VM: " ktap.log; then
 		echo 3
 	elif [ "$npass" = 0 ] && [ "$nskip" -gt 0 ]; then
 		echo 4
@@ -186,6 +190,12 @@ derived_rc() {
 infra_reason() {
 	local why
 	why=$(cat infra-reason 2>/dev/null || kv vm-status reason)
+	if [ -z "$why" ] && [ -f ktap.log ]; then
+		# the broken cases (ktap-cases.awk), as run-tests.sh words them
+		why=$(awk -f "$here/ktap-cases.awk" ktap.log | awk -F'\t' '
+			$3 == "broken" { s = s (s == "" ? "" : "; ") $2 ": " $4 }
+			END { if (s != "") print "test machinery broken: " s }')
+	fi
 	if [ -z "$why" ] && [ -f ktap.log ]; then
 		# run-tests.sh's words: the first undeclared skip of each program
 		why=$(awk '
@@ -299,9 +309,9 @@ fi
 "$here/report-html.sh" "$dir" || log "index.html could not be written"
 
 if [ -f summary.json ]; then
-	jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.kernel_badness) kernel badness, \(.counts.known_issues) known issue(s)",
+	jq -r '"\(.counts.pass) passed, \(.counts.fail) failed, \(.counts.skip) skipped, \(.counts.broken // 0) broken, \(.counts.kernel_badness) kernel badness, \(.counts.known_issues) known issue(s)",
 		(.tests[] | select(.status == "fail" or .status == "crashed" or .status == "hung"
-				or .status == "known")
+				or .status == "known" or .status == "broken")
 			| "\(.status | ascii_upcase) \(.name): \(.assertion // "see its log")"),
 		(.kernel_badness[] | select(.test != "-") | if (.class | startswith("known:"))
 			then "KNOWN \(.class[6:]) in \(.test): \(.line)"
