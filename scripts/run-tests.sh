@@ -81,9 +81,11 @@ known_issues() {
 # excused on the named builds; the same assertion without that proof, or
 # any other, is not.  cause=none: no test can prove the cause line by line,
 # the issue excuses every line of that assertion on the named builds (its
-# file says on what evidence).  Written as ID<TAB>NAME<TAB>CAUSE.
+# file says on what evidence).  An optional case=GLOB (KTAP case names,
+# fixture.variant.test; default every case) narrows it to the cases the
+# evidence came from.  Written as ID<TAB>NAME<TAB>CAUSE<TAB>GLOB.
 known_assertions() {
-	local f id name cause
+	local f id name cause glob
 	[ "${MR_KNOWN:-1}" != 0 ] && [ -n "${MR_BUILD_ID:-}" ] || return 0
 	for f in "$MR_TOP"/configs/known-issues/*.known; do
 		[ -f "$f" ] || continue
@@ -92,8 +94,10 @@ known_assertions() {
 		id=$(basename "$f" .known)
 		name=$(sed -n 's/^assertion=//p' "$f")
 		cause=$(sed -n 's/^cause=//p' "$f")
+		glob=$(sed -n 's/^case=//p' "$f")
 		if [ -z "$cause" ]; then die 2 "$f: an assertion= issue needs its cause= line"; fi
-		printf '%s\t%s\t%s\n' "$id" "$name" "$cause"
+		case $name$cause$glob in *[[:space:]]*) die 2 "$f: one assertion=, cause= and case= line each, without blanks" ;; esac
+		printf '%s\t%s\t%s\t%s\n' "$id" "$name" "$cause" "${glob:-*}"
 	done
 }
 
@@ -105,18 +109,36 @@ known_assertions() {
 # with a BROKEN line: its machinery failed, its verdict is missing).
 excuse_assertions() {
 	awk -F'\t' -v out="$1.excused" '
-		FILENAME == ARGV[1] { cause[$2 SUBSEP $3] = $1; next }
-		/^# +RUN / { nass = 0; nknown = 0; nbroken = 0 }
+		# a case glob as an anchored regex: only * is special in it
+		function glob_re(g) {
+			gsub(/[][.^$+?(){}|\\]/, "\\\\&", g)
+			gsub(/\*/, ".*", g)
+			return "^" g "$"
+		}
+		FILENAME == ARGV[1] {
+			ids[++nids] = $1
+			aname[$1] = $2
+			acause[$1] = $3
+			acase[$1] = glob_re($4 == "" ? "*" : $4)
+			next
+		}
+		/^# +RUN / {
+			nass = 0; nknown = 0; nbroken = 0
+			kcase = $0
+			sub(/^# +RUN +/, "", kcase)
+			sub(/ .*/, "", kcase)
+		}
 		/^# BROKEN / { nbroken++ }
 		/^# ASSERTION / {
 			nass++
 			name = $0
 			sub(/^# ASSERTION /, "", name)
 			sub(/:.*/, "", name)
-			for (k in cause) {
-				split(k, kc, SUBSEP)
-				if (kc[1] == name && (kc[2] == "none" || $0 ~ (" cause=" kc[2] "$"))) {
-					$0 = "# KNOWN " cause[k] " " substr($0, 3)
+			for (i = 1; i <= nids; i++) {
+				id = ids[i]
+				if (aname[id] == name && kcase ~ acase[id] &&
+				    (acause[id] == "none" || $0 ~ (" cause=" acause[id] "$"))) {
+					$0 = "# KNOWN " id " " substr($0, 3)
 					nknown++
 					break
 				}

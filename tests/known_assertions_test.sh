@@ -51,11 +51,23 @@ expect "a failed case without assertions: not excused" "1 0" "$sid" "$tmp/no-ass
 
 # cause=none (lrugen_old_slots on the same build): every line of that
 # assertion, and nothing else, on that build only
-printf '#  RUN           r.reclaim.offline ...\n# ASSERTION lrugen_old_slots: /m/t (id 67) pages_below_min_seq=1 expected==0\nnot ok 1 r.reclaim.offline\n' >"$tmp/old-slots"
+printf '#  RUN           reparent_race.reclaim.offline ...\n# ASSERTION lrugen_old_slots: /m/t (id 67) pages_below_min_seq=1 expected==0\nnot ok 1 reparent_race.reclaim.offline\n' >"$tmp/old-slots"
 expect "cause=none: the named assertion is excused on its build" "1 1" "$sid" "$tmp/old-slots"
 expect "cause=none: not on another build" "1 0" "debian linux-image-7.2.14+deb14-amd64 7.2.14-1" "$tmp/old-slots"
-sed 's/lrugen_old_slots/lrugen_sizes/' "$tmp/old-slots" >"$tmp/sizes"
+sed 's/lrugen_old_slots/lru_gen_absent/' "$tmp/old-slots" >"$tmp/sizes"
 expect "cause=none: another assertion is not" "1 0" "$sid" "$tmp/sizes"
+sed 's/reparent_race\.reclaim\.offline/dying_file.tree.offline/' "$tmp/old-slots" >"$tmp/old-slots-other"
+expect "cause=none: not in a test its evidence did not come from" "1 0" "$sid" "$tmp/old-slots-other"
+
+# case=GLOB narrows an issue to the cases its evidence came from
+# (lru_split-reparent_race-debian-7.2.13: case=reparent_race.*)
+printf '#  RUN           reparent_race.reclaim.offline ...\n# ASSERTION lru_split: /m/t active_anon+inactive_anon=2097152 expected in anon+shmem=0 .. +swapcached=0 (+-524288)\nnot ok 1 reparent_race.reclaim.offline\n' >"$tmp/split"
+expect "case=: the assertion in a case of the glob is excused" "1 1" "$sid" "$tmp/split"
+sed 's/reparent_race\.reclaim\.offline/sizes_match.d2f2.removed/' "$tmp/split" >"$tmp/split-other"
+expect "case=: the same assertion in another test is not" "1 0" "$sid" "$tmp/split-other"
+sed 's/reparent_race\.reclaim\.offline/xreparent_race.reclaim.offline/' "$tmp/split" >"$tmp/split-prefix"
+expect "case=: the glob is anchored (a longer name does not match)" "1 0" "$sid" "$tmp/split-prefix"
+expect "case=: not on the debug build" "1 0" "debug linux-source-7.2-7.2.13-1 patches=0 config=0" "$tmp/split"
 
 # cases LOG WANT NAME: after --excuse on a copy of LOG, ktap-cases.awk's
 # rows of the program are WANT ("case status;" each)
