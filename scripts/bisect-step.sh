@@ -23,7 +23,12 @@ case $rc in
 125) verdict=skip ;;
 *) if [ "$rc" -lt 128 ]; then verdict=bad; else verdict=abort; fi ;;
 esac
-reason=$(sed -n 's/^exit_reason=//p' "$res/run.env" 2>/dev/null | tail -n 1 | tr '\t' ' ')
+reason=$(sed -n 's/^exit_reason=//p' "$res/run.env" 2>/dev/null | tail -n 1)
+# a bad step says what failed: its first failing case and assertion
+failed=$(jq -r '[.tests[] | select(.status == "fail" or .status == "crashed" or .status == "hung")]
+	| if length == 0 then empty else "\(length) failed, first \(.[0].name): \(.[0].assertion // .[0].status)" end' \
+	"$res/summary.json" 2>/dev/null || true)
+reason=$(printf '%s' "$reason${failed:+ ($failed)}" | tr '\t\n' '  ')
 printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$commit" "$rc" "$verdict" "$(($(date +%s) - start))" \
 	"$res" "$reason" >>"$steps"
 exit "$rc"

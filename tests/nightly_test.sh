@@ -169,6 +169,9 @@ for s in $(jq -r '.steps[].results' "$b"); do
 	[ -f "$s/run.env" ] || fail "step folder $s has no run.env"
 done
 grep -q "First bad commit: \`${c_bug:0:12}\` the bug" "$tmp/res/n3/bisect.md" || fail "bisect.md: $(cat "$tmp/res/n3/bisect.md")"
+jq -e --arg c "$c_bug" '.steps[] | select(.commit == $c) | .reason
+	| contains("1 failed, first dying_file: dying_file.tree.offline: lrugen_absorbed: t short by 512 pages")' "$b" >/dev/null ||
+	fail "a bad step does not name its failing case: $(jq -c .steps "$b")"
 grep -q "git bisect start $c_head $base && git bisect run .*run.sh --bisect --ksrc" "$tmp/res/n3/bisect.md" ||
 	fail "bisect.md has no reproduce command"
 { [ "$(git -C "$tree" rev-parse HEAD)" = "$c_head" ] && [ "$(git -C "$tree" symbolic-ref HEAD)" = refs/heads/topic ]; } ||
