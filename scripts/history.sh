@@ -31,6 +31,11 @@
 #                        CASEs decides (any one of them failing marks the
 #                        step bad); N = ceil(ln 0.05 / ln(1 - p)), 1 for
 #                        p = 1, at most 10.  Prints "N rate failed runs".
+#   html FILE            a page of the history, newest night first (one
+#                        row a night: time, commit, status, counts, new
+#                        failures, the bisect's first bad commit, links to
+#                        the results folder's index.html, compare.txt and
+#                        bisect.md); self-contained, readable offline
 #
 # Status of a run: pass (exit 0), fail (1), build_failed (3 because the
 # kernel did not build: never a regression of the suite), infrastructure
@@ -163,7 +168,39 @@ cmd_tries() {
 		--args "$@"
 }
 
-[ $# -ge 1 ] || die "usage: history.sh line|append|last-tested|last-good|passed-at|tries ..."
+cmd_html() {
+	lines "$1" | jq -s -r --arg name "$(basename "$1" .jsonl)" '
+		def link($href; $text): "<a href=\"file://\($href | @uri | gsub("%2F"; "/"))\">\($text | @html)</a>";
+		def cls: if . == "pass" then "pass" elif . == "fail" then "fail" else "other" end;
+		"<!DOCTYPE html>",
+		"<html><head><meta charset=\"utf-8\"><title>nightly history: \($name | @html)</title>",
+		"<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}",
+		"td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top;font-size:90%}",
+		".pass{background:#d8f5d8}.fail{background:#f8d0d0}.other{background:#eee}",
+		".reg{font-weight:bold;color:#a00}code{font-size:95%}</style></head><body>",
+		"<h1>Nightly history: \($name | @html)</h1>",
+		"<p>\(length) nights; newest first.  Regressions: \(map(select(.compare.regression == true)) | length);",
+		"build failures: \(map(select(.status == "build_failed")) | length).</p>",
+		"<table><tr><th>time (UTC)</th><th>commit</th><th>release</th><th>status</th><th>pass/fail/skip</th><th>compared with last night</th><th>bisect</th><th>results</th></tr>",
+		(reverse[] |
+		"<tr class=\"\(.status | cls)\"><td>\(.time // "" | @html)</td>" +
+		"<td><code>\(.commit // "" | .[0:12] | @html)</code> \(.describe // "" | @html)<br>\(.subject // "" | @html)</td>" +
+		"<td>\(.release // "" | @html)</td>" +
+		"<td>\(.status | @html) (exit \(.exit_code))<br>\(.reason // "" | @html)</td>" +
+		"<td>\(if .counts then "\(.counts.pass)/\(.counts.fail)/\(.counts.skip)" else "" end)</td>" +
+		"<td>\(if .compare.regression == true then
+			"<span class=\"reg\">regression</span>: " + (.compare.new_failures | map(@html) | join("<br>"))
+		  elif .compare.against then "no regression" else (.compare.note // "" | @html) end)</td>" +
+		"<td>\(if .bisect == null then "" elif .bisect.first_bad then
+			"first bad <code>\(.bisect.first_bad.commit[0:12] | @html)</code> \(.bisect.first_bad.subject | @html) (\(.bisect.steps | length) steps, \(.bisect.seconds) s)"
+		  else "\(.bisect.outcome | @html): \(.bisect.reason // "" | @html)" end)</td>" +
+		"<td>\(link(.results + "/index.html"; "index.html"))" +
+		"\(if .compare.report then " " + link(.results + "/compare.txt"; "compare.txt") else "" end)" +
+		"\(if .bisect.report then " " + link(.results + "/bisect.md"; "bisect.md") else "" end)</td></tr>"),
+		"</table></body></html>"'
+}
+
+[ $# -ge 1 ] || die "usage: history.sh line|append|last-tested|last-good|passed-at|tries|html ..."
 sub=$1
 shift
 case $sub in
@@ -172,6 +209,7 @@ append) [ $# = 2 ] || die "usage: append FILE JSON"; cmd_append "$@" ;;
 last-tested) [ $# = 1 ] || die "usage: last-tested FILE"; cmd_last_tested "$@" ;;
 last-good) [ $# -ge 3 ] || die "usage: last-good FILE COMMIT PROGRAM..."; cmd_last_good "$@" ;;
 passed-at) [ $# -ge 3 ] || die "usage: passed-at FILE COMMIT PROGRAM..."; cmd_passed_at "$@" ;;
+html) [ $# = 1 ] || die "usage: html FILE"; cmd_html "$@" ;;
 tries) [ $# -ge 2 ] || die "usage: tries FILE CASE..."; cmd_tries "$@" ;;
 *) die "unknown subcommand '$sub'" ;;
 esac

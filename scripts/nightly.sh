@@ -20,7 +20,8 @@
 #      own results folder and records its verdict and time; the tree is put
 #      back where it was; bisect.md and bisect.json in the results folder
 #   4. one line appended to the history (scripts/history.sh), also kept as
-#      nightly.json in the results folder
+#      nightly.json in the results folder; the history's page beside it
+#      (<tree>.html: every night, newest first, linked to its results)
 #
 # Exit: 0 nothing new (a pass, or only known/still failing cases), 1 a
 # regression (or failures on a tree's first night), 2 bad command line,
@@ -290,7 +291,8 @@ line=$(jq -c --argjson b "$bisect" --argjson s "$(($(date +%s) - start))" \
 # 4. the history
 jq . <<<"$line" >"$resdir/nightly.json"
 hist append "$hfile" "$line"
-log "history: $hfile"
+hist html "$hfile" >"${hfile%.jsonl}.html.tmp" && mv "${hfile%.jsonl}.html.tmp" "${hfile%.jsonl}.html"
+log "history: $hfile, its page ${hfile%.jsonl}.html"
 
 case $status in
 pass) exit 0 ;;

@@ -178,6 +178,11 @@ grep -q "git bisect start $c_head $base && git bisect run .*run.sh --bisect --ks
 	fail "tree not restored to topic at $c_head"
 git -C "$tree" bisect log >/dev/null 2>&1 && fail "a bisect is left in progress"
 [ "$(last '.bisect.first_bad.commit')" = "$c_bug" ] || fail "the history line lacks the bisect"
+P=$tmp/history/linux.html
+[ "$(grep -c '^<tr class=' "$P")" = 3 ] || fail "the history page has not 3 nights: $(cat "$P")"
+grep '^<tr class="fail">' "$P" | head -n 1 | grep -q "regression</span>: dying_file: dying_file.tree.offline.*first bad <code>${c_bug:0:12}</code> the bug" ||
+	fail "the history page's newest row: $(grep '^<tr' "$P" | head -n 1)"
+grep -q "href=\"file://$tmp/res/n3/bisect.md\"" "$P" || fail "the history page does not link bisect.md"
 ok "night 3: regression against night 1, bisect names the bug over an untestable commit, tree restored"
 
 # Night 4: the same failure again: still failing, no regression, no bisect.
@@ -273,5 +278,9 @@ rm -f "$F"
 "$hist" append "$F" "$(line A fail fail 'dying_file: z')"
 for i in $(seq 19); do "$hist" append "$F" "$(line "P$i" pass pass)"; done
 [ "$("$hist" tries "$F" 'dying_file: z')" = "10 0.1 2 21" ] || fail "tries z: $("$hist" tries "$F" 'dying_file: z')"
-ok "history.sh: append (torn line skipped), last-good, last-tested, passed-at, tries"
+"$hist" append "$F" "$(line '<b>x</b>' fail fail 'dying_file: <i>')"
+"$hist" html "$F" >"$tmp/h.html"
+{ grep -q '&lt;b&gt;x&lt;/b&gt;' "$tmp/h.html" && ! grep -q '<b>x\|<i>' "$tmp/h.html"; } ||
+	fail "html: not escaped: $(grep '<tr' "$tmp/h.html" | head -n 1)"
+ok "history.sh: append (torn line skipped), last-good, last-tested, passed-at, tries, html (escaped)"
 echo "9 passed, 0 failed"
