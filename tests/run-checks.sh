@@ -268,6 +268,39 @@ vm_debug() {
 	done
 }
 
+# The same build without the fixes (an incremental rebuild of the tree
+# vm_debug built) has the stranded MGLRU count: walk_race must name it
+# (lrugen_no_dying_pages with the walk as its proven cause), strictly.
+# Measured to fail 20 of 20 such runs before it went in (docs/measurements.md).
+vm_unpatched() {
+	local rc=0
+	./run.sh --kernel debug-unpatched --strict --tests walk_race --results "$out/unpatched" || rc=$?
+	[ "$rc" = 1 ] || { echo "expected exit 1 on the unpatched debug build, got $rc"; explain "$out/unpatched"; return 1; }
+	grep -q '^kernel_patches=$' "$out/unpatched/run.env" ||
+		{ echo "run.env lists patches on the unpatched build:"; grep '^kernel_patches=' "$out/unpatched/run.env"; return 1; }
+	jq -e '[.tests[] | select(.status == "fail" and .program == "walk_race"
+		and (.assertion // "" | test("lrugen_no_dying_pages.*cause=stranded_gen_count")))] | length == 1' \
+		"$out/unpatched/summary.json" >/dev/null || {
+		echo "walk_race did not name the stranded count:"
+		jq -c '.tests[] | select(.program == "walk_race")' "$out/unpatched/summary.json"
+		return 1
+	}
+}
+
+# The quick profile runs in-process C loaders (MR_JOBS=0); the job files of
+# workloads/ must work too: reparent_race with MR_JOBS=1 runs fio writers
+# and readers and stress-ng holders from them, and says how often each ran.
+vm_jobs() {
+	local log
+	MR_JOBS=1 MR_RACE_SECONDS=5 ./run.sh --kernel debian --tests reparent_race \
+		--results "$out/jobs" || explain "$out/jobs" || return 1
+	log=$out/jobs/tests/reparent_race.log
+	grep -qE '^# writers:.* [1-9]' "$log" ||
+		{ echo "no fio writer job ran:"; grep '^# writers:' "$log"; return 1; }
+	grep -qE '^# holders:.* [1-9]' "$log" ||
+		{ echo "no stress-ng holder job ran:"; grep '^# holders:' "$log"; return 1; }
+}
+
 vm_bad() {
 	local rc=0
 	./run.sh --kernel bookworm --results "$out/bookworm" || rc=$?
@@ -546,7 +579,9 @@ vm() {
 	check "--bootargs cgroup_disable=memory: untestable (125)" vm_untestable
 	check "quick profile on Debian sid's newest kernel passes" vm_good
 	check "quick profile on Debian 6.1 fails in dying_file" vm_bad
+	check "reparent_race through the fio and stress-ng job files (MR_JOBS=1) on sid passes" vm_jobs
 	check "quick profile on the suite's DEBUG_VM kernel (with configs/patches) passes strictly" vm_debug
+	check "the same build without configs/patches: walk_race names the stranded MGLRU count" vm_unpatched
 	# (after vm_debug: an incremental rebuild of the tree it built)
 	check "debug kernel with make check's bug injections builds" vm_injected_build
 	check "real oops in a test (injected): exit 1 within 60 s, the case whose window holds it crashed, no QEMU left" vm_injected_oops
