@@ -45,7 +45,7 @@
  *			    race was never set up: the test cannot judge)
  *   dying_memcgs, and the size checks of sizes_match at the end
  *
- * MR_RACE_SECONDS bounds the loop.  Needs MGLRU, 2 CPUs and swap (the
+ * MR_WALK_SECONDS bounds the loop.  Needs MGLRU, 2 CPUs and swap (the
  * shaping evicts nothing but the anon of H's own stack, if any).
  */
 #define _GNU_SOURCE
@@ -324,13 +324,23 @@ static int exit_at_once(void *arg __attribute__((unused)))
 	return 0;
 }
 
+/* the harness's bound: the cycles, and setup and checks as for a race */
+static int walk_timeout(void)
+{
+	long seconds;
+
+	if (!mr_knob("MR_WALK_SECONDS", &seconds))
+		seconds = 10;
+	return seconds + 120;
+}
+
 struct walk_result {
 	long long start_ms;
 	long long end_ms;
 	int ret;
 };
 
-TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
+TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
 	struct holder *h;
@@ -342,7 +352,7 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	double first_s = 0;
 	long long t0, deadline, rm_ms, held, walk_ms = 0, walk_sum = 0;
 	long cycles = 0, shaped = 0, retired = 0, raced = 0, stranded = 0;
-	long listed = 0, controls_clean = 0, controls_dirty = 0, delay;
+	long listed = 0, controls_clean = 0, controls_dirty = 0, delay, seconds;
 	bool control;
 	pid_t w;
 	int status, ret;
@@ -354,8 +364,9 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	ASSERT_NE(MAP_FAILED, wr);
 	h = (struct holder *)(wr + 1);
 	if (!mr_knob("MR_WALK_HEAD_PAGES", &h->head_pages) ||
-	    !mr_knob("MR_WALK_TAIL_MB", &h->tail_mb))
-		MR_BROKEN_FATAL("setup", "MR_WALK_HEAD_PAGES or MR_WALK_TAIL_MB out of range (configs/knobs.tsv)");
+	    !mr_knob("MR_WALK_TAIL_MB", &h->tail_mb) ||
+	    !mr_knob("MR_WALK_SECONDS", &seconds))
+		MR_BROKEN_FATAL("setup", "MR_WALK_HEAD_PAGES, MR_WALK_TAIL_MB or MR_WALK_SECONDS out of range (configs/knobs.tsv)");
 	srand(ctx->p.seed);
 	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
 				     ctx->root));
@@ -374,7 +385,7 @@ TEST_F_TIMEOUT(walk_race, offline, mr_race_timeout())
 	pin_cpu(1);
 
 	t0 = mr_now_ms();
-	deadline = t0 + ctx->p.race_seconds * 1000LL;
+	deadline = t0 + seconds * 1000LL;
 	while (mr_now_ms() < deadline) {
 		MR_OK("setup_tree", mr_pathf(cg, sizeof(cg), "%s/c%ld",
 					     ctx->root, cycles));
