@@ -30,7 +30,8 @@
 #                    run.env strict=1, guest.env MR_KNOWN=0)
 #
 # What decides, in order: the runner's code (0 pass, 1 a test failed or
-# kernel badness, 3 infrastructure, 4 every test skipped, 130 interrupted);
+# kernel badness, 3 infrastructure or a broken case and nothing failed, 4
+# every test skipped, 130 interrupted);
 # kernel badness the console holds after the guest's own scan turns a pass
 # into 1; a VM that ended early (vm-status) names the kernel's end as the
 # reason; --splat makes that one splat the verdict (1 seen, 0 not seen in a
