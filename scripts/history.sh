@@ -5,11 +5,13 @@
 # one line per nightly run (scripts/nightly.sh), each pointing at its
 # results folder.  Subcommands (FILE is the history file):
 #
-#   line RESULTS TREE_NAME START_EPOCH
+#   line RESULTS TREE_NAME START_EPOCH [RC REASON]
 #       print the history line of a finished run.sh results folder (its
 #       run.env and summary.json): time, tree, commit, describe, subject,
 #       release, config digest, profile, tests, results, exit code, status,
-#       per-program status and failing cases
+#       per-program status and failing cases; RC and REASON are run.sh's own
+#       exit and reason, for a folder without a verdict (run.sh records none
+#       when the kernel did not build)
 #   append FILE JSON     append one line (compacted, under a lock)
 #   last-tested FILE     the last line that tested something (status pass or
 #                        fail) and whose results folder still holds a
@@ -71,7 +73,7 @@ cmd_line() {
 	res=$(cd "$res" && pwd)
 	rc=$(kv "$res/run.env" exit_code)
 	reason=$(kv "$res/run.env" exit_reason)
-	[ -n "$rc" ] || { rc=3 reason="infrastructure: no verdict in $res"; }
+	[ -n "$rc" ] || { rc=${4:-3} reason=${5:-"infrastructure: no verdict in $res"}; }
 	[ -f "$res/summary.json" ] && summary=$(cat "$res/summary.json")
 	jq -c -n --argjson s "$summary" \
 		--arg time "$(date -u -d "@$start" +%Y-%m-%dT%H:%M:%SZ)" \
@@ -204,7 +206,7 @@ cmd_html() {
 sub=$1
 shift
 case $sub in
-line) [ $# = 3 ] || die "usage: line RESULTS TREE_NAME START_EPOCH"; cmd_line "$@" ;;
+line) [ $# = 3 ] || [ $# = 5 ] || die "usage: line RESULTS TREE_NAME START_EPOCH [RC REASON]"; cmd_line "$@" ;;
 append) [ $# = 2 ] || die "usage: append FILE JSON"; cmd_append "$@" ;;
 last-tested) [ $# = 1 ] || die "usage: last-tested FILE"; cmd_last_tested "$@" ;;
 last-good) [ $# -ge 3 ] || die "usage: last-good FILE COMMIT PROGRAM..."; cmd_last_good "$@" ;;

@@ -132,10 +132,25 @@ restore_tree() {
 # 1. the run
 log "nightly of $tree at $(git -C "$tree" describe --always --tags --dirty) into $resdir"
 rc=0
+# (run.sh's messages kept: a kernel that did not build leaves no verdict in
+# the folder, only "exit 3: kernel build failed" there)
+exec 5> >(tee "$resdir/run.log" >&2)
+tee_pid=$!
 run_bg "$runner" --ksrc "$tree" --profile "$profile" ${tests:+--tests "$tests"} \
-	--results "$resdir" "${pass[@]}" || rc=$?
+	--results "$resdir" "${pass[@]}" 2>&5 || rc=$?
+exec 5>&-
+# tee ends with its input (bounded: a straggler may hold the pipe open)
+for _ in $(seq 50); do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.1; done
 [ "$rc" != 2 ] || die 2 "run.sh refused the command line (see above); nothing recorded"
-line=$(hist line "$resdir" "$name" "$start")
+line=$(hist line "$resdir" "$name" "$start" "$rc" \
+	"$(sed -n 's/^run\.sh: exit [0-9]*: //p' "$resdir/run.log" | tail -n 1)")
+# what run.sh could not record of the tree
+line=$(jq -c --arg t "$tree" --arg c "$commit" --arg d "$(git -C "$tree" describe --always --tags --dirty)" \
+	--arg s "$(git -C "$tree" log -1 --format=%s)" \
+	'.tree = (if .tree == "" then $t else .tree end)
+	 | .commit = (if .commit == "" then $c else .commit end)
+	 | .describe = (if .describe == "" then $d else .describe end)
+	 | .subject = (if .subject == "" then $s else .subject end)' <<<"$line")
 status=$(jq -r .status <<<"$line")
 log "run.sh exit $rc: $status"
 

@@ -46,7 +46,13 @@ mkdir -p "$res"
 n=$(($(cat "$ksrc/.runs" 2>/dev/null || echo 0) + 1))
 echo "$n" >"$ksrc/.runs"
 rc=0 reason="all passed" st=pass assertion=null
-if [ -f "$ksrc/broken" ]; then
+if [ -f "$ksrc/broken" ] && [ "$(cat "$ksrc/broken")" = noverdict ]; then
+	# run.sh records no verdict when the build fails before its folder's
+	# writer exists: only its last message says why
+	echo "run.sh: exit 3: kernel build failed" >&2
+	[ "$bisect" = 1 ] && exit 125
+	exit 3
+elif [ -f "$ksrc/broken" ]; then
 	rc=3 reason="kernel build failed" st=none
 elif [ -f "$ksrc/bug" ] || { [ -f "$ksrc/flaky" ] && [ $((n % $(cat "$ksrc/flaky"))) = 0 ]; }; then
 	rc=1 reason="1 failed" st=fail assertion='"lrugen_absorbed: t short by 512 pages"'
@@ -130,9 +136,17 @@ expect 3 n2
 [ ! -f "$tmp/res/n2/compare.txt" ] || fail "a build failure was compared"
 ok "night 2: build_failed, exit 3, not compared, no bisect"
 
+# Night 2b: the same without a verdict in the folder (run.sh's own way)
+echo noverdict >"$tree/broken"
+c_broken2=$(step "broken build, no verdict")
+expect 3 n2b
+[ "$(last '[.status, .commit, .subject, .reason] | join("|")')" = \
+	"build_failed|$c_broken2|broken build, no verdict|kernel build failed" ] || fail "night 2b's line: $(tail -n 1 "$N")"
+ok "night 2b: a build failure without a verdict in the folder: build_failed from run.sh's message"
+rm "$tree/broken"
+
 # Night 3: fixed, then three commits, the middle one a bug, one after it
 # not building: bisect good=base (night 1: n2 built nothing), bad=HEAD.
-rm "$tree/broken"
 c_fixed=$(step "build fixed")
 echo b >"$tree/file"
 c_doc=$(step "doc")
@@ -179,7 +193,7 @@ grep -q "git bisect start $c_head $base && git bisect run .*run.sh --bisect --ks
 git -C "$tree" bisect log >/dev/null 2>&1 && fail "a bisect is left in progress"
 [ "$(last '.bisect.first_bad.commit')" = "$c_bug" ] || fail "the history line lacks the bisect"
 P=$tmp/history/linux.html
-[ "$(grep -c '^<tr class=' "$P")" = 3 ] || fail "the history page has not 3 nights: $(cat "$P")"
+[ "$(grep -c '^<tr class=' "$P")" = 4 ] || fail "the history page has not 4 nights: $(cat "$P")"
 grep '^<tr class="fail">' "$P" | head -n 1 | grep -q "regression</span>: dying_file: dying_file.tree.offline.*first bad <code>${c_bug:0:12}</code> the bug" ||
 	fail "the history page's newest row: $(grep '^<tr' "$P" | head -n 1)"
 grep -q "href=\"file://$tmp/res/n3/bisect.md\"" "$P" || fail "the history page does not link bisect.md"
@@ -283,4 +297,4 @@ for i in $(seq 19); do "$hist" append "$F" "$(line "P$i" pass pass)"; done
 { grep -q '&lt;b&gt;x&lt;/b&gt;' "$tmp/h.html" && ! grep -q '<b>x\|<i>' "$tmp/h.html"; } ||
 	fail "html: not escaped: $(grep '<tr' "$tmp/h.html" | head -n 1)"
 ok "history.sh: append (torn line skipped), last-good, last-tested, passed-at, tries, html (escaped)"
-echo "9 passed, 0 failed"
+echo "10 passed, 0 failed"
