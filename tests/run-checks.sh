@@ -138,6 +138,28 @@ runner() {
 		--results "$out/garbage" --tests dying_file
 	check "unbootable kernel with --bisect exits 125" expect_rc 125 ./run.sh --bisect \
 		--kernel "$out/garbage.bzImage" --results "$out/garbage2" --tests dying_file
+	check "--nightly on a git tree that does not build: exit 3, build_failed in the history" \
+		nightly_build_failed
+}
+
+# nightly_build_failed: run.sh --nightly on a git tree whose make fails at
+# once (its own cache: the build folder is thrown away): exit 3, one history
+# line "build_failed" at the tree's commit, nothing compared
+nightly_build_failed() {
+	local t=$out/nightly-tree rc=0
+	mkdir -p "$t/mm"
+	printf 'all:\n\tfalse\n' >"$t/Makefile"
+	git -C "$t" init -q
+	git -C "$t" add -A
+	git -C "$t" -c user.name=t -c user.email=t@localhost commit -qm "no kernel"
+	MR_CACHE=$out/nightly-cache ./run.sh --nightly --ksrc "$t" --history "$out/nightly-history" \
+		--tests dying_file --results "$out/nightly-res" || rc=$?
+	[ "$rc" = 3 ] || { echo "exit $rc, expected 3"; return 1; }
+	[ "$(jq -r '[.status, .commit, .compare.against] | map(tostring) | join(" ")' \
+		"$out/nightly-history/nightly-tree.jsonl")" = "build_failed $(git -C "$t" rev-parse HEAD) null" ] || {
+		cat "$out/nightly-history/nightly-tree.jsonl"
+		return 1
+	}
 }
 
 kselftest() {
