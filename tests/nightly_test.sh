@@ -19,6 +19,8 @@ tmp=$(mktemp -d)
 [ -z "${NIGHTLY_TEST_KEEP:-}" ] || tmp=$NIGHTLY_TEST_KEEP
 [ -n "${NIGHTLY_TEST_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 hist=$top/scripts/history.sh
+# the nightly's tree locks in a cache of its own, gone with the test
+export MR_CACHE=$tmp/cache
 
 fail() {
 	echo "not ok: $*"
