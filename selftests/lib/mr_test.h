@@ -2190,8 +2190,10 @@ static inline void mr_tree_free(struct mr_tree *t)
  * @ctx: test context
  *
  * Before the cgroups go offline: an inode still dirty at rmdir stays
- * attached to the dying memcg's writeback structure, and a sync after the
- * rmdir does not undo that (see KERNEL-FACTS.md).
+ * attached to the dying memcg's writeback structure (its bdi_writeback
+ * holds a css reference), and a sync after the rmdir does not undo that:
+ * the inode switches writebacks only when it is dirtied again (README,
+ * "Runs that go wrong": the teardown's writeback pins).
  *
  * Return: 0 or a negative errno.
  */
