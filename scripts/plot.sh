@@ -4,7 +4,9 @@
 # plot.sh RESULTS_DIR — render RESULTS_DIR/timeseries.csv (scripts/sampler.sh)
 # into RESULTS_DIR/plot-<test>.png: dying memcgs and descendants on top,
 # memory of the test subtree (current, file, anon) and its MGLRU generation
-# count below.  Needs gnuplot; without it, or without samples, says so.
+# count below, and under them each case's intensity figures ("# intensity:"
+# lines, as summary.json has them).  Needs gnuplot; without it, or without
+# samples, says so.
 set -eu
 
 dir=${1:?usage: plot.sh RESULTS_DIR}
@@ -24,9 +26,16 @@ awk -F, 'NR > 1 { print $2 }' "$csv" | sort -u | while read -r t; do
 		rm -f "$data"
 		continue
 	fi
+	# one line per case that reported intensity: the race rates belong
+	# beside the curves they produced
+	inten=$(jq -r --arg t "$t" '.tests[]? | select(.program == $t and .intensity != null)
+		| "\(.name | sub("^[^:]*: "; "")): \(.intensity | to_entries[:6]
+		| map("\(.key)=\(.value)") | join(" "))"' "$dir/summary.json" 2>/dev/null |
+		sed 's/"/'"'"'/g' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }' || true)
 	gnuplot <<GP
-set terminal pngcairo noenhanced size 1000,700 font ",10"
+set terminal pngcairo noenhanced size 1000,$([ -n "$inten" ] && echo 760 || echo 700) font ",10"
 set output "$dir/plot-$t.png"
+$([ -n "$inten" ] && printf 'set label 99 "%s" at screen 0.01, screen 0.06 font ",8"\nset bmargin 6\n' "$inten")
 set multiplot layout 2,1 title "$t — $(sed -n 's/^release=//p' "$dir/guest-env" 2>/dev/null)"
 set grid
 set key top left
