@@ -335,8 +335,10 @@ debug | debug-unpatched | build)
 	# "Linux kernel x86 boot executable bzImage, version 7.2.0 (...)"
 	kernel_release=$(file -bL "$kernel" | sed -n 's/.*version \([^ ,]*\).*/\1/p')
 	[ -n "$kernel_release" ] || kernel_release=unknown
+	# a build tree's, the suite's image folder's (images/<digest>/config),
+	# a distribution's /boot
 	for c in "$(dirname "$kernel")/.config" "$(dirname "$kernel")/../../../.config" \
-		"$(dirname "$kernel")/config-$kernel_release"; do
+		"$(dirname "$kernel")/config" "$(dirname "$kernel")/config-$kernel_release"; do
 		[ -f "$c" ] && { kernel_config=$c; break; }
 	done
 	;;

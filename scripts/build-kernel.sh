@@ -83,7 +83,13 @@ kmake -s olddefconfig >&2 || die 3 "olddefconfig failed"
 
 # rcutorture's #CHECK# idea: what was asked for must be what we got.
 # "# CONFIG_X is not set" must not have come back on; absent counts as off.
+# A later fragment's request for an option overrides an earlier one's (as
+# merge_config does: nomemcg after base).
 lost=$(cat "${frag_files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=|^# CONFIG_[A-Z0-9_]+ is not set' |
+	awk '{ o = $0; if (o ~ /^#/) o = $2; else sub(/=.*/, "", o)
+	       if (!(o in last)) order[++n] = o
+	       last[o] = $0 }
+	     END { for (i = 1; i <= n; i++) print last[order[i]] }' |
 	while IFS= read -r want; do
 		case $want in
 		"# "*)

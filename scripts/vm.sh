@@ -210,9 +210,19 @@ cat "$rundir/qemu.out" >>"$results/qemu-cmd.out" 2>/dev/null
 console="$results/console.log"
 booted=0
 grep -q 'memcg_reparent-guest: running' "$console" 2>/dev/null && booted=1
-# guest-init.sh found nothing the suite can test (no memory controller)
+# guest-init.sh found nothing the suite can test (no memory controller).
+# Untestable is a kernel built without CONFIG_MEMCG, or one whose command
+# line switched the controller off.  A kernel built with it that has none
+# at run time is broken, not untestable: the same VM gave the good kernel of
+# a bisect its controller, so it is bad (1), not skipped (125).
 if [ -f "$results/guest.untestable" ]; then
-	status untestable "$(head -n 1 "$results/guest.untestable")"
+	why=$(head -n 1 "$results/guest.untestable")
+	if [ "$why" = "no cgroup v2 memory controller on this kernel" ] &&
+		grep -qx 'CONFIG_MEMCG=y' "$results/config" 2>/dev/null; then
+		status kernel "built with CONFIG_MEMCG=y (results/config), yet no cgroup v2 memory controller at run time"
+		exit 1
+	fi
+	status untestable "$why"
 	exit 3
 fi
 if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
