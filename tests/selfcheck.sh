@@ -9,7 +9,8 @@
 # bugs they fix must be found), then for each
 # bug injection in configs/mutations/ (default: all) applies it, rebuilds
 # incrementally and runs the quick profile again: it must exit 1, and the
-# failing test or the kernel splat class must match the mutation's expect=.
+# failing test, its first failing assertion or the kernel splat class must
+# match the mutation's expect=.
 # Writes results/selfcheck-<time>/table.md (mutation, verdict, detected by,
 # failed cases under the classic LRU and under MGLRU, seconds to detect) and
 # ends with "N passed, M failed".
@@ -41,9 +42,12 @@ table="$out/table.md"
 printf '| mutation | verdict | run.sh exit | detected by | failed: classic LRU | failed: MGLRU | seconds to detect |\n|---|---|---|---|---|---|---|\n' >"$table"
 npass=0 nfail=0
 
-# detected RESULTS: the failing programs and splat classes of a run
+# detected RESULTS: the failing programs, the first failing assertion of
+# each failed case (so that expect= can name the check that must catch a
+# mutation) and the splat classes of a run
 detected() {
 	jq -r '[(.tests[] | select(.status == "fail") | .program),
+		(.tests[] | select(.status == "fail") | .assertion // empty | split(":")[0]),
 		(.kernel_badness[] | select(.test != "-") | .class),
 		(if .vm.status != "ok" then .vm.status else empty end)]
 		| unique | join(",")' "$1/summary.json" 2>/dev/null
