@@ -54,7 +54,7 @@ fi
 # the whole guest is ours: the memory controller for every subtree
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /run/memcg-reparent/scratch
-if mount -t ext4 /dev/vda /run/memcg-reparent/scratch; then
+if err=$(mount -t ext4 /dev/vda /run/memcg-reparent/scratch 2>&1); then
 	export MR_SCRATCH=/run/memcg-reparent/scratch
 	# The block device's inode (the file system's metadata) joins the
 	# cgroup writeback of whoever dirties it first and keeps it: dirtied
@@ -62,7 +62,16 @@ if mount -t ext4 /dev/vda /run/memcg-reparent/scratch; then
 	# the journal's later writes of it.
 	: >"$MR_SCRATCH/.memcg-reparent-init" && sync
 else
-	say "no scratch disk: page cache tests will skip"
+	# What the host needs to tell a kernel that cannot mount the disk it
+	# supports (bad) from one that lacks the support (untestable): vm.sh,
+	# scratch_fault() in lib.sh
+	{
+		echo "mount=${err:-failed}"
+		if [ -b /dev/vda ]; then echo "vda=present"; else echo "vda=absent"; fi
+		if grep -qw ext4 /proc/filesystems; then echo "ext4=registered"; else echo "ext4=absent"; fi
+		dmesg | grep -E 'EXT4-fs \(vda\)|virtio_blk' | tail -n 5 | sed 's/^/dmesg=/'
+	} >"$results/guest.scratch-failed"
+	say "no scratch disk (${err:-mount failed}): page cache tests will skip"
 fi
 # zram swap: half of the guest's memory, so anon tests can push pages out
 if [ -e /sys/block/zram0/disksize ]; then

@@ -24,6 +24,7 @@ usage() {
 	exit 2
 }
 [ $# = 1 ] || usage
+here=$(cd "$(dirname "$0")" && pwd)
 dir=$1
 [ -f "$dir/summary.json" ] || {
 	echo "junit.sh: no summary.json in '$dir'" >&2
@@ -34,26 +35,7 @@ dir=$1
 # as TSV rows: KTAP name <TAB> line (the subtest indentation removed).
 excerpts() {
 	[ -f "$dir/ktap.log" ] || return 0
-	awk '
-		/^# selftests: memcg_reparent: / { prog = $4; name = ""; n = 0; next }
-		/^  / {
-			line = substr($0, 3)
-			if (line ~ /^# +RUN /) {
-				name = line
-				sub(/^# +RUN +/, "", name)
-				sub(/ \.\.\.$/, "", name)
-				n = 0
-			}
-			if (name == "")
-				next
-			buf[++n] = line
-			if (line ~ /^(ok|not ok) [0-9]+ /) {
-				for (i = 1; i <= n; i++)
-					printf "%s: %s\t%s\n", prog, name, buf[i]
-				name = ""
-				n = 0
-			}
-		}' "$dir/ktap.log"
+	awk -v complete=1 -f "$here/ktap-lines.awk" "$dir/ktap.log"
 }
 
 # the program logs, for cases without a KTAP block (the guest died)

@@ -63,3 +63,44 @@ mr_reap_stale() {
 		rm -f "$f"
 	done
 }
+
+# config_value CONFIG NAME: CONFIG_NAME's value in the .config file CONFIG
+# ("" when the file or the option is missing)
+config_value() { sed -n "s/^CONFIG_$2=//p" "$1" 2>/dev/null | head -n 1; }
+
+# scratch_fault FACTS CONFIG CMDLINE: whose fault a scratch ext4 disk that
+# did not mount in the suite's VM is.  FACTS is the guest's
+# guest.scratch-failed (mount=, vda=, ext4=, dmesg= lines), CONFIG the
+# kernel's .config (may be missing), CMDLINE the guest's command line.
+# Prints "kernel: WHY" when the kernel has what the disk needs and still
+# fails it (bad, like a kernel built with CONFIG_MEMCG=y without a memory
+# controller: the same VM gave the good kernel its disk), else
+# "untestable: WHY" (the support was not built or not loaded, the command
+# line switched it off, or the host's mkfs.ext4 made features this kernel
+# predates).
+scratch_fault() {
+	local facts=$1 config=$2 cmdline=$3 mnt vda ext4 feat
+	mnt=$(sed -n 's/^mount=//p' "$facts" | head -n 1)
+	vda=$(sed -n 's/^vda=//p' "$facts" | head -n 1)
+	ext4=$(sed -n 's/^ext4=//p' "$facts" | head -n 1)
+	if grep -qE '(^| )(initcall_blacklist|module_blacklist|modprobe\.blacklist)=([^ ]*,)?(ext4|ext4_init_fs|virtio_blk|virtio_blk_init)(,| |$)' <<<"$cmdline"; then
+		echo "untestable: the command line switches the scratch disk's driver or ext4 off"
+		return
+	fi
+	feat=$(sed -n 's/^dmesg=//p' "$facts" | grep -m1 -iE 'unsupported|unknown.*feature|not supported' || true)
+	if [ -n "$feat" ]; then
+		echo "untestable: the host's mkfs.ext4 made a scratch disk this kernel cannot mount: $feat"
+		return
+	fi
+	if [ "$vda" = present ] && [ "$ext4" = registered ]; then
+		echo "kernel: ext4 registered and /dev/vda present, yet the scratch disk did not mount: $mnt"
+	elif [ "$ext4" != registered ] && [ "$(config_value "$config" EXT4_FS)" = y ]; then
+		echo "kernel: built with CONFIG_EXT4_FS=y (results/config), yet no ext4 at run time"
+	elif [ "$vda" != present ] && [ "$(config_value "$config" VIRTIO_BLK)" = y ]; then
+		echo "kernel: built with CONFIG_VIRTIO_BLK=y (results/config), yet no /dev/vda at run time"
+	elif [ "$ext4" != registered ]; then
+		echo "untestable: no ext4 in this kernel (CONFIG_EXT4_FS=$(config_value "$config" EXT4_FS); a module needs --modules)"
+	else
+		echo "untestable: no /dev/vda (CONFIG_VIRTIO_BLK=$(config_value "$config" VIRTIO_BLK); a module needs --modules)"
+	fi
+}

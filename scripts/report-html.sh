@@ -19,6 +19,7 @@
 # and base64.  Prints nothing on success; exit 2 without summary.json.
 set -eu -o pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:?usage: report-html.sh RESULTS_DIR}
 [ -f "$dir/summary.json" ] || {
 	echo "report-html.sh: no summary.json in '$dir'" >&2
@@ -32,27 +33,18 @@ trap 'rm -rf "$tmp"' EXIT
 # order printed, KNOWN ones with their mark, and the BROKEN lines), known
 # (those a known issue excused), intensity (the figures)
 if [ -f "$dir/ktap.log" ]; then
-	awk '
-		/^# selftests: memcg_reparent: / { prog = $4; name = ""; next }
-		/^  / {
-			line = substr($0, 3)
-			if (line ~ /^# +RUN /) {
-				name = line
-				sub(/^# +RUN +/, "", name)
-				sub(/ \.\.\.$/, "", name)
-			} else if (name == "") {
-				next
-			} else if (line ~ /^# (ASSERTION|BROKEN) /) {
-				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
-			} else if (line ~ /^# KNOWN [^ ]+ ASSERTION /) {
-				printf "%s: %s\tassertion\t%s\n", prog, name, substr(line, 3)
-				printf "%s: %s\tknown\t%s\n", prog, name, substr(line, 9)
-			} else if (line ~ /^# intensity: /) {
-				printf "%s: %s\tintensity\t%s\n", prog, name, substr(line, 14)
-			} else if (line ~ /^(ok|not ok) [0-9]+ /) {
-				name = ""
-			}
-		}' "$dir/ktap.log" >"$tmp/lines.tsv"
+	awk -f "$here/ktap-lines.awk" "$dir/ktap.log" | awk -F'\t' '
+		{ name = $1; line = $2 }
+		line ~ /^# (ASSERTION|BROKEN) / {
+			printf "%s\tassertion\t%s\n", name, substr(line, 3)
+		}
+		line ~ /^# KNOWN [^ ]+ ASSERTION / {
+			printf "%s\tassertion\t%s\n", name, substr(line, 3)
+			printf "%s\tknown\t%s\n", name, substr(line, 9)
+		}
+		line ~ /^# intensity: / {
+			printf "%s\tintensity\t%s\n", name, substr(line, 14)
+		}' >"$tmp/lines.tsv"
 else
 	: >"$tmp/lines.tsv"
 fi

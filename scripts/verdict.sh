@@ -182,7 +182,7 @@ derived_rc() {
 	case $(kv vm-status status) in
 	ok) ktap_rc ;;
 	panic | oops) if booted; then echo 1; else echo 3; fi ;;
-	hang | died) echo 1 ;;
+	hang | died | kernel) echo 1 ;;
 	*) echo 3 ;;
 	esac
 }

@@ -225,6 +225,19 @@ if [ -f "$results/guest.untestable" ]; then
 	status untestable "$why"
 	exit 3
 fi
+# The scratch disk did not mount: a kernel that has what it needs and
+# fails it is bad; one without the support keeps the run's verdict, whose
+# page cache cases skipped (an infrastructure error, 3/125).
+if [ -f "$results/guest.scratch-failed" ]; then
+	fault=$(scratch_fault "$results/guest.scratch-failed" "$results/config" "$cmdline")
+	case $fault in
+	kernel:*)
+		status kernel "scratch ext4 disk: ${fault#kernel: }"
+		exit 1
+		;;
+	*) echo "vm.sh: scratch ext4 disk: $fault" >&2 ;;
+	esac
+fi
 if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
 	status panic "$(grep -m1 'Kernel panic - not syncing' "$console" | tr -d '\r')"
 	[ "$booted" = 1 ] && exit 1

@@ -187,20 +187,20 @@ echo "MR_RACE_SECOND=60" >>"$c/configs/profiles/typo.conf"
 # (a case without a row, in the same copy)
 cp "$top/configs/bounds.tsv" "$c/configs/bounds.tsv"
 sed -i '/^dying_task\./d' "$c/configs/bounds.tsv"
-rc=0
-"$c/scripts/knobs.sh" bounds typo >"$tmp/typo.log" 2>&1 || rc=$?
-if [ "$rc" = 2 ] && grep -q 'MR_RACE_SECOND is no knob' "$tmp/typo.log"; then
-	ok "a profile line that is no knob (MR_RACE_SECOND): exit 2, named"
-else
-	bad "MR_RACE_SECOND in a profile: exit $rc"; sed 's/^/#   /' "$tmp/typo.log"
-fi
-rc=0
-"$c/scripts/knobs.sh" bounds soak >"$tmp/norow.log" 2>&1 || rc=$?
-if [ "$rc" = 2 ] && grep -q 'no need for case dying_task.exec.offline' "$tmp/norow.log"; then
-	ok "a case without a row in configs/bounds.tsv: exit 2, named"
-else
-	bad "a case without a row: exit $rc"; sed 's/^/#   /' "$tmp/norow.log"
-fi
+# refused NAME PROFILE WANT: knobs.sh bounds PROFILE of the copy exits 2
+# and names WANT
+refused() {
+	local rc=0
+	"$c/scripts/knobs.sh" bounds "$2" >"$tmp/$2.log" 2>&1 || rc=$?
+	if [ "$rc" = 2 ] && grep -q "$3" "$tmp/$2.log"; then
+		ok "$1: exit 2, named"
+	else
+		bad "$1: exit $rc"
+		sed 's/^/#   /' "$tmp/$2.log"
+	fi
+}
+refused "a profile line that is no knob (MR_RACE_SECOND)" typo 'MR_RACE_SECOND is no knob'
+refused "a case without a row in configs/bounds.tsv" soak 'no need for case dying_task.exec.offline'
 
 [ "$fail" = 0 ] && echo "all knob checks passed"
 exit "$fail"

@@ -435,18 +435,27 @@ vm_sigkill() {
 # 5 s into the first test) ends the run: exit 1 within 60 s of the oops,
 # vm-status says oops, no QEMU left
 vm_oops() {
-	local d=$out/oops rc=0 t_oops t_end left
+	MR_INJECT_OOPS=5 MR_RACE_SECONDS=120 timed_oops_run "$out/oops" \
+		--kernel debian --tests reparent_race
+}
+
+# timed_oops_run DIR ARGS...: run.sh ARGS --results DIR on a kernel that
+# oopses, run.sh's messages stamped with the host's time in DIR.log (vm.sh
+# says "kernel oops:" when it sees the oops on the console): exit 1,
+# vm-status oops, run.sh's exit at most 60 s after the oops, no QEMU left.
+# The figure (seconds from the oops to the exit) goes to DIR.figure too.
+timed_oops_run() {
+	local d=$1 rc t_oops t_end left
+	shift
 	mkdir -p "$d"
-	# run.sh's messages stamped with the host's time: vm.sh says
-	# "kernel oops:" when it sees the oops on the console
-	MR_INJECT_OOPS=5 MR_RACE_SECONDS=120 ./run.sh --kernel debian --tests reparent_race \
-		--results "$d" 2>&1 | while IFS= read -r l; do echo "$(date +%s) $l"; done \
-		>"$out/oops.log"
+	./run.sh "$@" --results "$d" 2>&1 | while IFS= read -r l; do echo "$(date +%s) $l"; done \
+		>"$d.log"
 	rc=${PIPESTATUS[0]}
 	t_end=$(date +%s)
-	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$out/oops.log")
-	[ -n "$t_oops" ] || { tail -n 20 "$out/oops.log"; echo "vm.sh never saw the oops"; return 1; }
-	echo "oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")"
+	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$d.log")
+	[ -n "$t_oops" ] || { tail -n 20 "$d.log"; echo "vm.sh never saw the oops"; return 1; }
+	echo "oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")" |
+		tee "$d.figure"
 	[ "$rc" = 1 ] || { echo "expected exit 1, got '$rc'"; return 1; }
 	grep -q '^status=oops' "$d/vm-status" || return 1
 	[ $((t_end - t_oops)) -le 60 ] || { echo "more than 60 s after the oops"; return 1; }
@@ -472,25 +481,11 @@ inj_get() { sed -n "s/^$2=//p" "configs/injections/$1.mut"; }
 # of the oops, the crashed case is the one whose window on the console
 # holds the oops, with the oops's first lines, and no QEMU is left.
 vm_injected_oops() {
-	local d=$out/inj-oops rc t_oops t_end want row win first left
+	local d=$out/inj-oops want row win first
 	[ -n "$injected_img" ] || { echo "no injected kernel (its build failed)"; return 1; }
 	want=$(inj_get offline-null-deref case)
-	mkdir -p "$d"
-	./run.sh --kernel "$injected_img" --tests "$(inj_get offline-null-deref tests)" --strict \
-		--results "$d" 2>&1 | while IFS= read -r l; do echo "$(date +%s) $l"; done \
-		>"$out/inj-oops.log"
-	rc=${PIPESTATUS[0]}
-	t_end=$(date +%s)
-	# vm.sh polls the console every second and says when it sees the oops
-	t_oops=$(awk '/vm.sh: kernel oops:/ { print $1; exit }' "$out/inj-oops.log")
-	[ -n "$t_oops" ] || { tail -n 20 "$out/inj-oops.log"; echo "vm.sh never saw the oops"; return 1; }
-	echo "injected oops to run.sh's exit: $((t_end - t_oops))s; $(tr '\n' ' ' <"$d/vm-status")" |
-		tee "$out/inj-oops.figure"
-	[ "$rc" = 1 ] || { echo "expected exit 1, got '$rc'"; return 1; }
-	grep -q '^status=oops' "$d/vm-status" || return 1
-	[ $((t_end - t_oops)) -le 60 ] || { echo "more than 60 s after the oops"; return 1; }
-	left=$(our_qemu "$d")
-	[ -z "$left" ] || { echo "QEMU left running: $left"; return 1; }
+	timed_oops_run "$d" --kernel "$injected_img" \
+		--tests "$(inj_get offline-null-deref tests)" --strict || return 1
 	# the window that holds the oops, from the console itself
 	row=$(selftests/mr_logscan "$d/console.log" | tr -d '\r' |
 		awk -F'\t' '$1 ~ /^(bug|oops|kernel_bug|gpf)$/ { print; exit }')
