@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "mr_churn.h"
+#include "mr_ctx.h"
 #include "mr_knob.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
@@ -81,12 +82,12 @@ struct churner {
 	int nr_holders;
 };
 
-static volatile sig_atomic_t churn_stop;
+volatile sig_atomic_t mr_stop;
 
 static void on_term(int sig)
 {
 	(void)sig;
-	churn_stop = 1;
+	mr_stop = 1;
 }
 
 static void stop_on_term(void)
@@ -94,6 +95,20 @@ static void stop_on_term(void)
 	struct sigaction sa = { .sa_handler = on_term };
 
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void mr_worker_init(const struct mr_ctx *ctx, unsigned int salt)
+{
+	stop_on_term();
+	srand(ctx->p.seed + salt);
+}
+
+int mr_race_timeout(void)
+{
+	long seconds;
+
+	mr_knob("MR_RACE_SECONDS", &seconds);
+	return seconds + 120;
 }
 
 #define add(field, n)	__atomic_add_fetch(&(field), (n), __ATOMIC_RELAXED)
@@ -201,7 +216,7 @@ static int reclaimer(void *arg)
 
 	stop_on_term();
 	srand(ch->cfg->seed + 1);
-	while (!churn_stop) {
+	while (!mr_stop) {
 		snprintf(cg, sizeof(cg), "%s", ch->cfg->root);
 		inner = rand() % 2;
 		if (inner)
@@ -251,7 +266,7 @@ static int lrugen_worker(void *arg)
 	srand(ch->cfg->seed + 2);
 	if (mr_cg_kpath(ch->cfg->run, ch->cfg->root, kroot, sizeof(kroot)))
 		return 1;
-	while (!churn_stop) {
+	while (!mr_stop) {
 		ret = mr_lrugen_read(false, &lg);
 		if (ret) {
 			mr_err(ret, "read lru_gen");
@@ -426,7 +441,7 @@ static int level_loader(void *arg)
 	if (!l->hold)
 		return 0;
 	mr_ready();
-	while (!churn_stop) {
+	while (!mr_stop) {
 		for (i = 0; i < MR_CHURN_ANON_BYTES; i += page)
 			p[i]++;
 		mr_sleep_ms(HOLD_TOUCH_MS);

@@ -9,9 +9,26 @@
 #ifndef MR_CHURN_H
 #define MR_CHURN_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "mr_cgroup.h"
+
+struct mr_ctx;
+
+/* Set by SIGTERM in a worker: finish the current step and exit */
+extern volatile sig_atomic_t mr_stop;
+
+/**
+ * mr_worker_init() - in a forked worker: stop on SIGTERM (mr_stop), own
+ *		      reproducible random sequence
+ * @ctx: test context (its seed)
+ * @salt: added to the seed
+ */
+void mr_worker_init(const struct mr_ctx *ctx, unsigned int salt);
+
+/** mr_race_timeout() - TEST_F_TIMEOUT of a churn test: its duration plus setup and checks */
+int mr_race_timeout(void);
 
 /*
  * Load per memcg of a churn subtree, at every level: page cache written and

@@ -24,7 +24,9 @@
 #include <linux/mempolicy.h>
 
 #include "mr_cgroup.h"
+#include "mr_ctx.h"
 #include "mr_load.h"
+#include "mr_scratch.h"
 #include "mr_util.h"
 
 #define BITS_PER_LONG	(8 * sizeof(long))
@@ -879,4 +881,102 @@ int mr_tasks_alive(const struct mr_tasks *t, bool log)
 			       t->tid[i], t->comm[i], t->cg);
 	}
 	return alive;
+}
+
+int mr_write_fn(void *arg)
+{
+	const struct mr_file_job *w = arg;
+	int ret;
+
+	ret = mr_file_write(w->file, w->bytes);
+	if (ret)
+		mr_err(ret, "write %s", w->file);
+	return ret ? 1 : 0;
+}
+
+int mr_read_fn(void *arg)
+{
+	const struct mr_file_job *w = arg;
+	int ret;
+
+	ret = mr_file_read(w->file);
+	if (ret)
+		mr_err(ret, "read %s", w->file);
+	return ret ? 1 : 0;
+}
+
+/* Runs @job of the workloads folder with MR_FILE and MR_FILE_SIZE set. */
+static int start_fio(struct mr_child *c, const struct mr_ctx *ctx,
+		     const char *job, const char *cg,
+			       const char *file, long long bytes)
+{
+	char path[PATH_MAX], env_file[PATH_MAX + 16], env_size[48];
+	char *argv[] = { "fio", "--output-format=terse", path, NULL };
+	char *env[] = { env_file, env_size, NULL };
+	int ret;
+
+	ret = mr_job(ctx, job, path, sizeof(path));
+	if (ret)
+		return ret;
+	snprintf(env_file, sizeof(env_file), "MR_FILE=%s", file);
+	snprintf(env_size, sizeof(env_size), "MR_FILE_SIZE=%lld", bytes);
+	return mr_spawn_exec(c, job, cg, argv, env);
+}
+
+int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
+		    const char *cg, const char *file,
+				  long long bytes, const char *job)
+{
+	/* read by the child after fork(), so a stack copy is fine */
+	struct mr_file_job w = { .file = file, .bytes = bytes };
+
+	if (ctx->p.jobs)
+		return start_fio(c, ctx, job ? job : "leaf-file-write.fio",
+				    cg, file, bytes);
+	return mr_spawn_fn(c, "writer", cg, mr_write_fn, &w);
+}
+
+int mr_start_reader(struct mr_child *c, const struct mr_ctx *ctx,
+		    const char *cg, const char *file,
+				  long long bytes, const char *job)
+{
+	struct mr_file_job w = { .file = file, .bytes = bytes };
+
+	if (ctx->p.jobs)
+		return start_fio(c, ctx, job ? job : "file-read.fio", cg,
+				    file, bytes);
+	return mr_spawn_fn(c, "reader", cg, mr_read_fn, &w);
+}
+
+int mr_warm_loaders(const struct mr_ctx *ctx, bool fio, bool stress_ng)
+{
+	char job[PATH_MAX], file[PATH_MAX];
+	char *argv[] = { "stress-ng", "--job", job, "--vm-bytes", "1m",
+			 "--timeout", "1s", "--temp-path", (char *)ctx->files,
+			 NULL };
+	struct mr_child c;
+	int ret;
+
+	if (!ctx->p.jobs)
+		return 0;
+	if (fio && ctx->files[0]) {
+		ret = mr_scratch_file(ctx, "warm.dat", 65536, file, sizeof(file));
+		if (!ret)
+			ret = start_fio(&c, ctx, "leaf-file-write.fio", ctx->ctl,
+					file, 65536);
+		if (!ret)
+			ret = mr_child_wait(&c, MR_LOAD_MS);
+		if (ret)
+			return ret;
+	}
+	if (stress_ng && ctx->files[0]) {
+		ret = mr_job(ctx, "leaf-anon.job", job, sizeof(job));
+		if (!ret)
+			ret = mr_spawn_exec(&c, "stress-ng", ctx->ctl, argv, NULL);
+		if (!ret)
+			ret = mr_child_wait(&c, MR_LOAD_MS);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

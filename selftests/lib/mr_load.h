@@ -301,4 +301,77 @@ int mr_tasks_read(struct mr_tasks *t, const char *cg);
  */
 int mr_tasks_alive(const struct mr_tasks *t, bool log);
 
+struct mr_ctx;
+
+/**
+ * struct mr_file_job - the argument of mr_write_fn() and mr_read_fn()
+ * @file: the file
+ * @bytes: its size
+ */
+struct mr_file_job {
+	const char *file;
+	long long bytes;
+};
+
+/** mr_write_fn() - a function child: mr_file_write() of a struct mr_file_job */
+int mr_write_fn(void *arg);
+
+/** mr_read_fn() - a function child: mr_file_read() of a struct mr_file_job */
+int mr_read_fn(void *arg);
+
+/**
+ * mr_start_writer() - start a page cache writer in a cgroup
+ * @c: child handle
+ * @ctx: test context
+ * @cg: cgroup to run in
+ * @file: file to write, on the scratch file system (see mr_scratch_file())
+ * @bytes: size
+ * @job: fio job file of the workloads folder, NULL for leaf-file-write.fio
+ *
+ * With MR_JOBS=1 (default), @job with MR_FILE and MR_FILE_SIZE in its
+ * environment; with MR_JOBS=0, mr_file_write().
+ * Both write buffered and fsync at the end, so that the page cache is clean
+ * before the cgroup goes offline.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_start_writer(struct mr_child *c, const struct mr_ctx *ctx,
+		    const char *cg, const char *file, long long bytes,
+		    const char *job);
+
+/**
+ * mr_start_reader() - start a page cache reader in a cgroup
+ * @c: child handle
+ * @ctx: test context
+ * @cg: cgroup to run in
+ * @file: file to read
+ * @bytes: its size
+ * @job: fio job file of the workloads folder, NULL for file-read.fio
+ *
+ * @job, or mr_file_read() with MR_JOBS=0.  Pages not in
+ * the page cache (reclaimed meanwhile) are charged to @cg.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_start_reader(struct mr_child *c, const struct mr_ctx *ctx,
+		    const char *cg, const char *file, long long bytes,
+		    const char *job);
+
+/**
+ * mr_warm_loaders() - run each job-file loader once, small, in ctl
+ * @ctx: test context
+ * @fio: the test runs fio
+ * @stress_ng: the test runs stress-ng
+ *
+ * The page cache of its binary and libraries is then charged outside the
+ * test root.  Otherwise the first fio or stress-ng to run inside a leaf is
+ * charged for them, they are reparented into the test root with the leaf,
+ * and the test's own memory.reclaim of the root evicts them again and
+ * again: measured in reparent_race, a 8 MiB fio writer thrashed (t's file
+ * ~200 KiB, 300 refaults/s) and was still running after 60 s.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_warm_loaders(const struct mr_ctx *ctx, bool fio, bool stress_ng);
+
 #endif /* MR_LOAD_H */

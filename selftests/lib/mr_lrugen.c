@@ -348,11 +348,24 @@ int mr_lrugen_enabled(void)
 	return val != 0;
 }
 
-static int lrugen_cmd(const char *cmd)
+/*
+ * "OP ID NID SEQ [A [B]]": A and what follows left out when A < 0, B when
+ * B < 0
+ */
+static int lrugen_cmd(char op, unsigned long long id, int nid,
+		      unsigned long long seq, int a, long b)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], cmd[128];
 	int ret;
 
+	if (a < 0)
+		snprintf(cmd, sizeof(cmd), "%c %llu %d %llu", op, id, nid, seq);
+	else if (b < 0)
+		snprintf(cmd, sizeof(cmd), "%c %llu %d %llu %d", op, id, nid,
+			 seq, a);
+	else
+		snprintf(cmd, sizeof(cmd), "%c %llu %d %llu %d %ld", op, id,
+			 nid, seq, a, b);
 	ret = mr_lrugen_file(false, path, sizeof(path));
 	if (ret)
 		return ret;
@@ -362,31 +375,57 @@ static int lrugen_cmd(const char *cmd)
 int mr_lrugen_age(unsigned long long id, int nid, unsigned long long max_seq,
 		  int swappiness, int force_scan)
 {
-	char cmd[128];
-
-	if (swappiness < 0)
-		snprintf(cmd, sizeof(cmd), "+ %llu %d %llu", id, nid, max_seq);
-	else if (force_scan < 0)
-		snprintf(cmd, sizeof(cmd), "+ %llu %d %llu %d", id, nid,
-			 max_seq, swappiness);
-	else
-		snprintf(cmd, sizeof(cmd), "+ %llu %d %llu %d %d", id, nid,
-			 max_seq, swappiness, force_scan);
-	return lrugen_cmd(cmd);
+	return lrugen_cmd('+', id, nid, max_seq, swappiness, force_scan);
 }
 
 int mr_lrugen_evict(unsigned long long id, int nid, unsigned long long min_seq,
 		    int swappiness, long nr_to_reclaim)
 {
-	char cmd[128];
+	return lrugen_cmd('-', id, nid, min_seq, swappiness, nr_to_reclaim);
+}
 
-	if (swappiness < 0)
-		snprintf(cmd, sizeof(cmd), "- %llu %d %llu", id, nid, min_seq);
-	else if (nr_to_reclaim < 0)
-		snprintf(cmd, sizeof(cmd), "- %llu %d %llu %d", id, nid,
-			 min_seq, swappiness);
-	else
-		snprintf(cmd, sizeof(cmd), "- %llu %d %llu %d %ld", id, nid,
-			 min_seq, swappiness, nr_to_reclaim);
-	return lrugen_cmd(cmd);
+int mr_lrugen_nr_gens(const struct mr_lrugen_node *n, int type)
+{
+	return (int)(n->max_seq - n->min_seq[type]) + 1;
+}
+
+int mr_lrugen_shrink(const char *kpath)
+{
+	const struct mr_lrugen_memcg *m;
+	struct mr_lrugen lg;
+	int i, ret;
+
+	ret = mr_lrugen_read(true, &lg);
+	if (ret)
+		return ret;
+	m = mr_lrugen_find(&lg, kpath);
+	ret = m ? 0 : -ENOENT;
+	for (i = 0; m && i < m->nr_nodes && !ret; i++) {
+		ret = mr_lrugen_evict(m->id, m->nodes[i].nid,
+				      m->nodes[i].max_seq - MR_MIN_NR_GENS, -1, -1);
+		if (ret == -EEXIST || ret == -EINVAL)
+			ret = 0;	/* nothing to evict: checked by the caller */
+	}
+	mr_lrugen_free(&lg);
+	return ret;
+}
+
+int mr_lrugen_min_gens(const char *kpath)
+{
+	const struct mr_lrugen_memcg *m;
+	struct mr_lrugen lg;
+	int i, type, n, fewest = MR_MAX_NR_GENS + 1;
+
+	n = mr_lrugen_read(true, &lg);
+	if (n)
+		return n;
+	m = mr_lrugen_find(&lg, kpath);
+	for (i = 0; m && i < m->nr_nodes; i++)
+		for (type = 0; type < 2; type++) {
+			n = mr_lrugen_nr_gens(&m->nodes[i], type);
+			if (n < fewest)
+				fewest = n;
+		}
+	mr_lrugen_free(&lg);
+	return m ? fewest : -ENOENT;
 }

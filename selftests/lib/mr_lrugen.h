@@ -180,4 +180,30 @@ int mr_lrugen_age(unsigned long long id, int nid, unsigned long long max_seq,
 int mr_lrugen_evict(unsigned long long id, int nid, unsigned long long min_seq,
 		    int swappiness, long nr_to_reclaim);
 
+/**
+ * mr_lrugen_nr_gens() - generations of one type on one node
+ * @n: the node, from an lru_gen_full dump
+ * @type: 0 anon, 1 file
+ */
+int mr_lrugen_nr_gens(const struct mr_lrugen_node *n, int type);
+
+/**
+ * mr_lrugen_shrink() - evict a memcg down to MIN_NR_GENS on every node
+ * @kpath: the memcg as lru_gen names it
+ *
+ * "- ID NID MAX_SEQ-2" evicts the generations below the two youngest; on a
+ * memcg whose old generations are empty it only retires them.
+ *
+ * Return: 0, or a negative errno (-ENOENT: not listed).
+ */
+int mr_lrugen_shrink(const char *kpath);
+
+/**
+ * mr_lrugen_min_gens() - fewest generations of a memcg over nodes and types
+ * @kpath: the memcg as lru_gen names it
+ *
+ * Return: that number, or a negative errno (-ENOENT: not listed).
+ */
+int mr_lrugen_min_gens(const char *kpath);
+
 #endif /* MR_LRUGEN_H */

@@ -245,3 +245,24 @@ int mr_swaps_parse(const char *buf, long long *size_kb)
 	}
 	return nr;
 }
+
+const char *mr_errname(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name ? name : "E?";
+}
+
+long long mr_swap_total(void)
+{
+	long long kb;
+	char *buf;
+	int ret;
+
+	ret = mr_read_file("/proc/swaps", &buf);
+	if (ret < 0)
+		return ret;
+	ret = mr_swaps_parse(buf, &kb);
+	free(buf);
+	return ret < 0 ? ret : kb;
+}

@@ -2,7 +2,7 @@
 /*
  * Small helpers shared by the memcg_reparent library: error reporting with
  * the caller's file:line, whole-file reads into a growing buffer, exact-key
- * lookup in "key value" text, time and tolerance.
+ * lookup in "key value" text, time, bounded polling and tolerance.
  */
 #ifndef MR_UTIL_H
 #define MR_UTIL_H
@@ -155,5 +155,45 @@ int mr_bracketed(const char *buf, char *out, size_t len);
  * unknown shape.
  */
 int mr_swaps_parse(const char *buf, long long *size_kb);
+
+/** mr_swap_total() - size of the active swap areas in KiB, or a negative errno */
+long long mr_swap_total(void);
+
+/**
+ * mr_errname() - the name of an errno ("EBUSY" for EBUSY), which a reader
+ *		  greps for
+ * @err: positive errno
+ *
+ * Return: the name, or "E?" for a number without one.
+ */
+const char *mr_errname(int err);
+
+/**
+ * mr_poll_until() - evaluate @cond until it holds or @timeout_ms passes
+ * @cond: expression, re-evaluated after growing sleeps (1 ms to 50 ms)
+ * @timeout_ms: bound
+ * @waited: receives the elapsed milliseconds
+ * @what: description for the log, "... to ..."
+ *
+ * Logs "waited N ms for WHAT" or "gave up after N ms waiting for WHAT".
+ *
+ * Return: whether @cond held.
+ */
+#define mr_poll_until(cond, timeout_ms, waited, what) ({ \
+	long long __start = mr_now_ms(), __delay = 1; \
+	bool __ok; \
+	for (;;) { \
+		__ok = (cond); \
+		if (__ok || mr_now_ms() - __start >= (timeout_ms)) \
+			break; \
+		mr_sleep_ms(__delay); \
+		if (__delay < 50) \
+			__delay *= 2; \
+	} \
+	*(waited) = mr_now_ms() - __start; \
+	mr_msg("%s %lld ms %s %s", __ok ? "waited" : "gave up after", \
+	       *(waited), __ok ? "for" : "waiting for", what); \
+	__ok; \
+})
 
 #endif /* MR_UTIL_H */
