@@ -110,65 +110,28 @@ static int switcher(void *arg)
 	return bad ? 1 : 0;
 }
 
-static int hold_anon(void *arg)
-{
-	size_t bytes = *(size_t *)arg;
-
-	if (!mr_anon_touch(bytes))
-		return 1;
-	mr_ready();
-	mr_hold();
-	return 0;
-}
-
-/* Lets the oldest holder exit; returns 1 if it failed. */
-static int release_oldest(struct mr_child *holders, int *nr)
-{
-	int ret;
-
-	mr_child_release(&holders[0]);
-	ret = mr_child_wait(&holders[0], MR_LOAD_MS);
-	memmove(holders, holders + 1, --*nr * sizeof(*holders));
-	return ret ? 1 : 0;
-}
-
-/* The test's own leaf load, run by churner 0 (struct mr_churn_load) */
-struct leaf_load {
-	struct __test_metadata *metadata;
-	struct mr_ctx *ctx;
-	struct mr_child holders[MAX_HOLDERS];
-	int nr_holders;
-	int holder_failures;
-};
-
 /*
  * Cycle @cycle of churner 0: a page cache writer of MR_FILE_MB in its leaf
  * and an anon holder of MR_ANON_MB that moves to the keeper (so the anon
  * stays charged to the leaf) and exits a few cycles later; the engine then
  * offlines the subtree.
  */
-static int leaf_load(void *arg, const char *leaf, const char *keeper,
-		     int cycle)
+static int leaf_load(struct __test_metadata *_metadata, struct mr_ctx *ctx,
+		     void *arg, const char *leaf, const char *keeper, int cycle,
+		     struct mr_holders *hs)
 {
-	struct leaf_load *l = arg;
-	struct __test_metadata *_metadata = l->metadata;
-	struct mr_ctx *ctx = l->ctx;
-	long long bytes = ctx->p.file_mb << 20;
 	size_t anon = (size_t)ctx->p.anon_mb << 20;
-	char file[PATH_MAX], name[32];
 	struct mr_child c, *h;
 
-	snprintf(name, sizeof(name), "c%d.dat", cycle + 1);
-	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
-	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes, NULL));
+	(void)arg;
+
+	MR_OK("load", mr_churn_leaf_file(&c, ctx, leaf, cycle, NULL));
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_BROKEN_FATAL("load", "writer of c%d failed", cycle + 1);
 
-	if (l->nr_holders == MAX_HOLDERS)
-		l->holder_failures += release_oldest(l->holders,
-						     &l->nr_holders);
-	h = &l->holders[l->nr_holders++];
-	MR_OK("load", mr_spawn_fn(h, "anon holder", leaf, hold_anon, &anon));
+	h = &mr_holders_next(hs)->c;
+	mr_holders_push(hs);
+	MR_OK("load", mr_spawn_fn(h, "anon holder", leaf, mr_anon_hold, &anon));
 	if (mr_child_ready(h, MR_LOAD_MS)) {
 		mr_child_wait(h, 1000);
 		MR_BROKEN_FATAL("load", "anon holder of c%d did not get ready",
@@ -179,27 +142,16 @@ static int leaf_load(void *arg, const char *leaf, const char *keeper,
 	return 0;
 }
 
-/* At the end of churner 0: let the holders exit; returns how many failed */
-static int leaf_load_finish(void *arg)
-{
-	struct leaf_load *l = arg;
-
-	while (l->nr_holders)
-		l->holder_failures += release_oldest(l->holders,
-						     &l->nr_holders);
-	return l->holder_failures;
-}
-
 TEST_F_TIMEOUT(lru_switch, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct leaf_load l = { .metadata = _metadata, .ctx = ctx };
+	struct mr_churn_test t = {
+		.metadata = _metadata, .ctx = ctx, .leaf = leaf_load,
+	};
+	/* the anon holders exit when released, the oldest first */
 	struct mr_churn_cfg cfg = {
-		.root = ctx->root, .ctl = ctx->ctl, .files = ctx->files,
-		.run = &ctx->run, .seed = ctx->p.seed,
-		.seconds = ctx->p.race_seconds,
-		.load = { .leaf = leaf_load, .finish = leaf_load_finish,
-			  .arg = &l },
+		.load = { .leaf = mr_churn_test_leaf, .arg = &t,
+			  .holders = MAX_HOLDERS, .release = true },
 	};
 	struct switcher sw = { .ctx = ctx };
 	struct mr_churn_stats cs;
@@ -207,16 +159,10 @@ TEST_F_TIMEOUT(lru_switch, offline, mr_race_timeout())
 	char keeper[PATH_MAX];
 	int ret;
 
-	srand(ctx->p.seed);
-	MR_OK("params", mr_churn_params(ctx->root, &cfg.churners,
-					&cfg.max_depth));
+	mr_churn_test_start(&cfg, ctx, keeper, sizeof(keeper));
 	sw.toggles = mmap(NULL, sizeof(*sw.toggles), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sw.toggles);
-	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
-				     ctx->root));
-	MR_OK("setup_tree", mr_cg_create(keeper));
-	cfg.keeper = keeper;
 
 	MR_OK("workers", mr_spawn_fn(&switcher_c, "switcher", ctx->ctl,
 				     switcher, &sw));

@@ -95,17 +95,6 @@ FIXTURE_TEARDOWN_PARENT(reparent_race)
 }
 
 /*
- * A holder: stress-ng's vm stressor (or, MR_JOBS=0, anon_rewriter()) that
- * rewrites its pages until the test stops it with SIGTERM, HOLD_SECONDS
- * after its move to the keeper.  Exiting before that is a failure (an OOM
- * kill, a crash); so is any exit status but 0 after SIGTERM.
- */
-struct holder {
-	struct mr_child c;
-	long long moved_ms;
-};
-
-/*
  * MR_JOBS=1: every cycle picks its page cache writer, reader and holder
  * from these job files (workloads/) by the seeded sequence, so that --seed
  * repeats the mix.  Writers fill the whole file (sequential, random, through
@@ -160,7 +149,14 @@ static int anon_rewriter(void *arg)
 	return 0;
 }
 
-static int start_holder(struct holder *h, const struct mr_ctx *ctx,
+/*
+ * A holder (struct mr_holder): stress-ng's vm stressor (or, MR_JOBS=0,
+ * anon_rewriter()) that rewrites its pages until the test stops it with
+ * SIGTERM, HOLD_SECONDS after its move to the keeper.  Exiting before that
+ * is a failure (an OOM kill, a crash); so is any exit status but 0 after
+ * SIGTERM (mr_holders_stop()).
+ */
+static int start_holder(struct mr_holder *h, const struct mr_ctx *ctx,
 			const struct holder_job *hj, const char *cg)
 {
 	char job[PATH_MAX], bytes[32];
@@ -179,36 +175,6 @@ static int start_holder(struct holder *h, const struct mr_ctx *ctx,
 		return ret;
 	snprintf(bytes, sizeof(bytes), "%ldm", ctx->p.anon_mb);
 	return mr_spawn_exec(&h->c, hj->job, cg, argv, NULL);
-}
-
-/* SIGTERM and reap; returns whether it ended as asked (exit status 0). */
-static bool stop_holder(struct holder *h)
-{
-	if (mr_child_poll(&h->c) != -EBUSY) {
-		mr_msg("%s exited before it was stopped", h->c.name);
-		return false;
-	}
-	kill(h->c.pid, SIGTERM);
-	return !mr_child_wait(&h->c, MR_LOAD_MS);
-}
-
-/*
- * Stops the holders moved at least HOLD_SECONDS ago (all of them with
- * @all); returns how many failed.
- */
-static int stop_holders(struct holder *holders, int *nr, bool all)
-{
-	long long now = mr_now_ms();
-	int i, failed = 0;
-
-	for (i = 0; i < *nr; i++) {
-		if (!all && now - holders[i].moved_ms < HOLD_SECONDS * 1000)
-			continue;
-		failed += !stop_holder(&holders[i]);
-		holders[i] = holders[--*nr];
-		i--;
-	}
-	return failed;
 }
 
 /*
@@ -281,44 +247,30 @@ struct race_mix {
 	int holders[ARRAY_SIZE(holder_jobs)];
 };
 
-/* The test's own leaf load, run by churner 0 (struct mr_churn_load) */
-struct leaf_load {
-	struct __test_metadata *metadata;
-	struct mr_ctx *ctx;
-	struct race_mix *mix;
-	struct holder holders[MAX_HOLDERS];
-	int nr_holders;
-	int holder_failures;
-};
-
 /*
  * Cycle @cycle of churner 0: into its leaf, a page cache writer of
  * MR_FILE_MB, sometimes a reader of an older cycle's file, and a holder
  * that moves to the keeper and goes on there; the engine then offlines the
  * subtree.
  */
-static int leaf_load(void *arg, const char *leaf, const char *keeper,
-		     int cycle)
+static int leaf_load(struct __test_metadata *_metadata, struct mr_ctx *ctx,
+		     void *arg, const char *leaf, const char *keeper, int cycle,
+		     struct mr_holders *hs)
 {
-	struct leaf_load *l = arg;
-	struct __test_metadata *_metadata = l->metadata;
-	struct mr_ctx *ctx = l->ctx;
+	struct race_mix *mix = arg;
 	long long bytes = ctx->p.file_mb << 20, want, got = -1, waited;
 	const struct holder_job *hj;
-	char file[PATH_MAX], name[32];
+	char file[PATH_MAX];
+	struct mr_holder *h;
 	struct mr_child c;
-	struct holder *h;
 	struct growth g;
 	bool loaded, running;
 	int i = cycle + 1, old;
 	size_t w, r;
 
-	snprintf(name, sizeof(name), "c%d.dat", i);
-	MR_OK("load", mr_scratch_file(ctx, name, bytes, file, sizeof(file)));
 	w = rand() % ARRAY_SIZE(writer_jobs);
-	MR_OK("load", mr_start_writer(&c, ctx, leaf, file, bytes,
-				      writer_jobs[w]));
-	l->mix->writers[w] += ctx->p.jobs;
+	MR_OK("load", mr_churn_leaf_file(&c, ctx, leaf, cycle, writer_jobs[w]));
+	mix->writers[w] += ctx->p.jobs;
 	if (mr_child_wait(&c, MR_LOAD_MS))
 		MR_BROKEN_FATAL("load", "writer %s of c%d failed", c.name, i);
 	if (i > KEEP_FILES) {
@@ -336,17 +288,14 @@ static int leaf_load(void *arg, const char *leaf, const char *keeper,
 		r = rand() % ARRAY_SIZE(reader_jobs);
 		MR_OK("load", mr_start_reader(&c, ctx, leaf, file, bytes,
 					      reader_jobs[r]));
-		l->mix->readers[r] += ctx->p.jobs;
+		mix->readers[r] += ctx->p.jobs;
 		if (mr_child_wait(&c, MR_LOAD_MS))
 			MR_BROKEN_FATAL("load", "reader %s in c%d failed", c.name, i);
 	}
 
 	/* the pool is full: the longest-moved holder goes early */
-	if (l->nr_holders == MAX_HOLDERS) {
-		l->holder_failures += !stop_holder(&l->holders[0]);
-		l->holders[0] = l->holders[--l->nr_holders];
-	}
-	h = &l->holders[l->nr_holders++];
+	h = mr_holders_next(hs);
+	mr_holders_push(hs);
 	hj = &holder_jobs[ctx->p.jobs ? rand() % ARRAY_SIZE(holder_jobs) : 0];
 	want = (ctx->p.anon_mb << 20) / (hj->keeps ? 2 : 4);
 	if (!hj->keeps)
@@ -367,21 +316,12 @@ static int leaf_load(void *arg, const char *leaf, const char *keeper,
 			 want, h->c.name, running ? "running" : "exited",
 			 waited);
 	}
-	l->mix->holders[hj - holder_jobs] += ctx->p.jobs;
+	mix->holders[hj - holder_jobs] += ctx->p.jobs;
 	MR_KERNEL_OK("move", mr_cg_move_procs(leaf, keeper, MR_LOAD_MS));
 	h->moved_ms = mr_now_ms();
 	MR_OK("load", mr_syncfs(ctx));
-	l->holder_failures += stop_holders(l->holders, &l->nr_holders, false);
+	mr_holders_stop(hs, HOLD_SECONDS * 1000);
 	return 0;
-}
-
-/* At the end of churner 0: stop the holders; returns how many failed */
-static int leaf_load_finish(void *arg)
-{
-	struct leaf_load *l = arg;
-
-	return l->holder_failures +
-	       stop_holders(l->holders, &l->nr_holders, true);
 }
 
 /* One line per kind of load: how often each job file ran. */
@@ -400,29 +340,25 @@ static void print_mix(const char *what, const char *const *jobs,
 TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
-	struct leaf_load l = { .metadata = _metadata, .ctx = ctx };
-	struct mr_churn_cfg cfg = {
-		.root = ctx->root, .ctl = ctx->ctl, .files = ctx->files,
-		.run = &ctx->run, .seed = ctx->p.seed,
-		.seconds = ctx->p.race_seconds, .lrugen = variant->lrugen,
-		.load = { .leaf = leaf_load, .finish = leaf_load_finish,
-			  .arg = &l },
+	struct mr_churn_test t = {
+		.metadata = _metadata, .ctx = ctx, .leaf = leaf_load,
 	};
+	struct mr_churn_cfg cfg = {
+		.lrugen = variant->lrugen,
+		.load = { .leaf = mr_churn_test_leaf, .arg = &t,
+			  .holders = MAX_HOLDERS },
+	};
+	struct race_mix *mix;
 	struct mr_churn_stats cs;
 	char keeper[PATH_MAX];
 	int i, ret;
 
-	srand(ctx->p.seed);
-	MR_OK("params", mr_churn_params(ctx->root, &cfg.churners,
-					&cfg.max_depth));
-	l.mix = mmap(NULL, sizeof(*l.mix), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, l.mix);
-	memset(l.mix, 0, sizeof(*l.mix));
-	MR_OK("setup_tree", mr_pathf(keeper, sizeof(keeper), "%s/keeper",
-				     ctx->root));
-	MR_OK("setup_tree", mr_cg_create(keeper));
-	cfg.keeper = keeper;
+	mr_churn_test_start(&cfg, ctx, keeper, sizeof(keeper));
+	mix = mmap(NULL, sizeof(*mix), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mix);
+	memset(mix, 0, sizeof(*mix));
+	t.arg = mix;
 
 	ret = mr_churn_run(&cfg, &cs);
 	mr_churn_report(&cfg, &cs);
@@ -446,14 +382,14 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 
 		for (i = 0; i < (int)ARRAY_SIZE(holder_jobs); i++)
 			holders_names[i] = holder_jobs[i].job;
-		print_mix("writers", writer_jobs, l.mix->writers,
+		print_mix("writers", writer_jobs, mix->writers,
 			  ARRAY_SIZE(writer_jobs));
-		print_mix("readers", reader_jobs, l.mix->readers,
+		print_mix("readers", reader_jobs, mix->readers,
 			  ARRAY_SIZE(reader_jobs));
-		print_mix("holders", holders_names, l.mix->holders,
+		print_mix("holders", holders_names, mix->holders,
 			  ARRAY_SIZE(holder_jobs));
 	}
-	munmap(l.mix, sizeof(*l.mix));
+	munmap(mix, sizeof(*mix));
 
 	MR_OK("load", mr_syncfs(ctx));
 	mr_check_dying(_metadata, ctx);

@@ -233,10 +233,10 @@ static const char * const numa_keys[NR_NUMA_KEYS] = {
 
 static void numa_values(const struct mr_numa_node *n, long long v[NR_NUMA_KEYS])
 {
-	v[NUMA_ANON] = n->anon;
-	v[NUMA_FILE] = n->file;
-	v[NUMA_LRU_ANON] = n->active_anon + n->inactive_anon;
-	v[NUMA_LRU_FILE] = n->active_file + n->inactive_file;
+	v[NUMA_ANON] = n->s.anon;
+	v[NUMA_FILE] = n->s.file;
+	v[NUMA_LRU_ANON] = n->s.active_anon + n->s.inactive_anon;
+	v[NUMA_LRU_FILE] = n->s.active_file + n->s.inactive_file;
 }
 
 /* t's numbers on every node, logged */
@@ -249,7 +249,7 @@ static int numa_read(const char *cg, struct mr_numastat *ns, const char *when)
 		numa_values(&ns->nodes[i], v);
 		mr_msg("t N%d %s: anon=%lld file=%lld shmem=%lld lru_anon=%lld lru_file=%lld",
 		       ns->nodes[i].nid, when, v[NUMA_ANON], v[NUMA_FILE],
-		       ns->nodes[i].shmem, v[NUMA_LRU_ANON], v[NUMA_LRU_FILE]);
+		       ns->nodes[i].s.shmem, v[NUMA_LRU_ANON], v[NUMA_LRU_FILE]);
 	}
 	return ret;
 }
@@ -398,8 +398,8 @@ static int node_sizes_walk(const char *dir, void *arg)
 					     kpath, n->nid);
 			continue;
 		}
-		lru_anon = n->active_anon + n->inactive_anon;
-		lru_file = n->active_file + n->inactive_file;
+		lru_anon = n->s.active_anon + n->s.inactive_anon;
+		lru_file = n->s.active_file + n->s.inactive_file;
 		if (mr_close(a * page, lru_anon, tol) &&
 		    mr_close(f * page, lru_file, tol))
 			continue;
@@ -535,14 +535,14 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 	MR_OK("numa_absorbed", numa_read(ctx->root, &numa_before, "before"));
 	for (i = 0; i < numa_before.nr_nodes; i++) {
 		/* as every size check: a load below 8x its tolerance judges nothing */
-		if (numa_before.nodes[i].anon >= 8 * tol &&
-		    numa_before.nodes[i].file >= 8 * tol)
+		if (numa_before.nodes[i].s.anon >= 8 * tol &&
+		    numa_before.nodes[i].s.file >= 8 * tol)
 			continue;
 		for (leaf_idx = 0; leaf_idx < tree.nr; leaf_idx++)
 			if (tree.leaf[leaf_idx])
 				mr_child_kill(&holders[leaf_idx]);
 		SKIP(return, "t holds anon=%lld file=%lld on node %d, below 8x the stat tolerance of %ld CPUs (%lld KiB): raise MR_FILE_MB/MR_ANON_MB",
-		     numa_before.nodes[i].anon, numa_before.nodes[i].file,
+		     numa_before.nodes[i].s.anon, numa_before.nodes[i].s.file,
 		     numa_before.nodes[i].nid, mr_nr_cpus(), tol >> 10);
 	}
 

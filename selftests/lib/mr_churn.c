@@ -51,6 +51,7 @@
 
 #include "mr_churn.h"
 #include "mr_ctx.h"
+#include "mr_scratch.h"
 #include "mr_knob.h"
 #include "mr_load.h"
 #include "mr_lrugen.h"
@@ -78,8 +79,9 @@ struct churner {
 	struct churn_shared *sh;
 	int k;
 	long long deadline;
-	struct mr_child *holders;
-	int nr_holders;
+	struct mr_holders holders;
+	/* churner 0's holders of the test's leaf load */
+	struct mr_holders load_holders;
 };
 
 volatile sig_atomic_t mr_stop;
@@ -449,22 +451,68 @@ static int level_loader(void *arg)
 	return 0;
 }
 
-/* SIGTERM a holder and reap it; returns 1 if it failed */
-static int stop_holder(struct mr_child *c)
+int mr_holders_init(struct mr_holders *hs, int max, bool release)
 {
-	if (mr_child_poll(c) != -EBUSY) {
-		mr_msg("%s exited before it was stopped", c->name);
-		return 1;
-	}
-	kill(c->pid, SIGTERM);
-	return mr_child_wait(c, LOAD_MS) ? 1 : 0;
+	hs->h = calloc(max, sizeof(*hs->h));
+	hs->max = max;
+	hs->nr = 0;
+	hs->release = release;
+	return hs->h ? 0 : -ENOMEM;
 }
 
-static void release_oldest(struct churner *ch)
+void mr_holders_free(struct mr_holders *hs)
 {
-	add(ch->sh->st.holder_failures, stop_holder(&ch->holders[0]));
-	memmove(ch->holders, ch->holders + 1,
-		--ch->nr_holders * sizeof(*ch->holders));
+	free(hs->h);
+	hs->h = NULL;
+	hs->nr = 0;
+}
+
+/* ends holder @i and drops it from the pool; returns 1 if it failed */
+static int holders_stop_one(struct mr_holders *hs, int i)
+{
+	struct mr_child *c = &hs->h[i].c;
+	int failed;
+
+	if (hs->release) {
+		mr_child_release(c);
+		failed = mr_child_wait(c, LOAD_MS) ? 1 : 0;
+	} else if (mr_child_poll(c) != -EBUSY) {
+		mr_msg("%s exited before it was stopped", c->name);
+		failed = 1;
+	} else {
+		kill(c->pid, SIGTERM);
+		failed = mr_child_wait(c, LOAD_MS) ? 1 : 0;
+	}
+	memmove(hs->h + i, hs->h + i + 1, (--hs->nr - i) * sizeof(*hs->h));
+	return failed;
+}
+
+struct mr_holder *mr_holders_next(struct mr_holders *hs)
+{
+	if (hs->nr == hs->max)
+		hs->failed += holders_stop_one(hs, 0);
+	hs->h[hs->nr].moved_ms = 0;
+	return &hs->h[hs->nr];
+}
+
+void mr_holders_push(struct mr_holders *hs)
+{
+	hs->nr++;
+}
+
+int mr_holders_stop(struct mr_holders *hs, long long age_ms)
+{
+	long long now = mr_now_ms();
+	int i = 0, failed = 0;
+
+	while (i < hs->nr) {
+		if (age_ms >= 0 && now - hs->h[i].moved_ms < age_ms)
+			i++;
+		else
+			failed += holders_stop_one(hs, i);
+	}
+	hs->failed += failed;
+	return failed;
 }
 
 /*
@@ -516,9 +564,7 @@ static int build_level(struct churner *ch, const char *cg, int level,
 	 * elsewhere half of them do.
 	 */
 	l.hold = leaf && ch->cfg->lrugen ? true : rand() % 2;
-	if (l.hold && ch->nr_holders == MAX_HOLDERS)
-		release_oldest(ch);
-	h = l.hold ? &ch->holders[ch->nr_holders] : &c;
+	h = l.hold ? &mr_holders_next(&ch->holders)->c : &c;
 	ret = mr_spawn_fn(h, l.hold ? "holder" : "loader", cg, level_loader,
 			  &l);
 	if (ret)
@@ -530,7 +576,7 @@ static int build_level(struct churner *ch, const char *cg, int level,
 			return churn_fail(ch, "load", "loader in %s: %d", cg,
 					  ret);
 	} else {
-		ch->nr_holders++;
+		mr_holders_push(&ch->holders);
 		ret = mr_child_ready(h, LOAD_MS);
 		if (ret)
 			return churn_fail(ch, "load", "holder in %s: %s", cg,
@@ -689,7 +735,8 @@ static int churn_cycle(struct churner *ch, int cycle)
 	if (depth > __atomic_load_n(&ch->sh->st.deepest, __ATOMIC_RELAXED))
 		__atomic_store_n(&ch->sh->st.deepest, depth, __ATOMIC_RELAXED);
 	if (!ch->k && cfg->load.leaf) {
-		ret = cfg->load.leaf(cfg->load.arg, path, cfg->keeper, cycle);
+		ret = cfg->load.leaf(cfg->load.arg, path, cfg->keeper, cycle,
+				     &ch->load_holders);
 		if (ret)
 			return churn_fail(ch, "load", "leaf load of %s: %d",
 					  path, ret);
@@ -758,17 +805,19 @@ static int churner(void *arg)
 	int cycle, ret = 0;
 
 	srand(ch->cfg->seed + 100 + ch->k);
-	ch->holders = calloc(MAX_HOLDERS, sizeof(*ch->holders));
-	if (!ch->holders)
+	memset(&ch->load_holders, 0, sizeof(ch->load_holders));
+	if (mr_holders_init(&ch->holders, MAX_HOLDERS, false) ||
+	    (!ch->k && ch->cfg->load.leaf &&
+	     mr_holders_init(&ch->load_holders, ch->cfg->load.holders,
+			     ch->cfg->load.release)))
 		return 1;
 	for (cycle = 0; !ret && mr_now_ms() < ch->deadline &&
 	     !__atomic_load_n(&ch->sh->abort, __ATOMIC_RELAXED); cycle++)
 		ret = churn_cycle(ch, cycle);
-	while (ch->nr_holders)
-		release_oldest(ch);
-	if (!ch->k && ch->cfg->load.finish)
-		add(ch->sh->st.holder_failures,
-		    ch->cfg->load.finish(ch->cfg->load.arg));
+	mr_holders_stop(&ch->holders, -1);
+	mr_holders_stop(&ch->load_holders, -1);
+	add(ch->sh->st.holder_failures,
+	    ch->holders.failed + ch->load_holders.failed);
 	return ret ? 1 : 0;
 }
 
@@ -803,7 +852,7 @@ int mr_churn_run(const struct mr_churn_cfg *cfg, struct mr_churn_stats *st)
 			reclaimer, &wctx))
 		nr_workers--, failed++;
 	if (!cfg->no_workers && cfg->lrugen && mr_spawn_fn(&workers[nr_workers++],
-				       "lru_gen worker", cfg->ctl,
+							   "lru_gen worker", cfg->ctl,
 				       lrugen_worker, &wctx))
 		nr_workers--, failed++;
 	for (i = 0; i < cfg->churners && !failed; i++) {
@@ -867,4 +916,33 @@ void mr_churn_report(const struct mr_churn_cfg *cfg,
 	       st->high_events, s, per(st->build_ms, st->cycles),
 	       per(st->leaf_load_ms, st->cycles), per(st->shape_ms, st->cycles),
 	       per(st->remove_ms, st->cycles));
+}
+
+void mr_churn_test_start(struct mr_churn_cfg *cfg, const struct mr_ctx *ctx,
+			 char *keeper, size_t len)
+{
+	cfg->root = ctx->root;
+	cfg->ctl = ctx->ctl;
+	cfg->files = ctx->files;
+	cfg->run = &ctx->run;
+	cfg->seed = ctx->p.seed;
+	cfg->seconds = ctx->p.race_seconds;
+	srand(ctx->p.seed);
+	MR_LIB_OK("params", mr_churn_params(ctx->root, &cfg->churners,
+					    &cfg->max_depth));
+	MR_LIB_OK("setup_tree", mr_pathf(keeper, len, "%s/keeper", ctx->root));
+	MR_LIB_OK("setup_tree", mr_cg_create(keeper));
+	cfg->keeper = keeper;
+}
+
+int mr_churn_leaf_file(struct mr_child *c, const struct mr_ctx *ctx,
+		       const char *leaf, int cycle, const char *job)
+{
+	long long bytes = ctx->p.file_mb << 20;
+	char file[PATH_MAX], name[32];
+	int ret;
+
+	snprintf(name, sizeof(name), "c%d.dat", cycle + 1);
+	ret = mr_scratch_file(ctx, name, bytes, file, sizeof(file));
+	return ret ? ret : mr_start_writer(c, ctx, leaf, file, bytes, job);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "mr_cgroup.h"
+#include "mr_load.h"
 
 struct mr_ctx;
 
@@ -39,18 +40,81 @@ int mr_race_timeout(void);
 #define MR_CHURN_ANON_BYTES	(256 << 10)
 
 /**
+ * struct mr_holder - a holder: a process that keeps using the memory it
+ *		      charged to a leaf after it moved to the keeper
+ * @c: the process
+ * @moved_ms: mr_now_ms() at its move, 0 before
+ */
+struct mr_holder {
+	struct mr_child c;
+	long long moved_ms;
+};
+
+/**
+ * struct mr_holders - the holders kept alive across cycles, oldest first
+ *		       (the churners' own, and churner 0's of a test's leaf
+ *		       load)
+ * @h: @max slots, @nr of them running
+ * @max: capacity
+ * @nr: holders running
+ * @release: end a holder with mr_child_release() (a function child waiting
+ *	     in mr_hold(), which then exits 0); else with SIGTERM, and one
+ *	     that exited before fails
+ * @failed: holders that did not end as asked
+ */
+struct mr_holders {
+	struct mr_holder *h;
+	int max;
+	int nr;
+	bool release;
+	int failed;
+};
+
+/** mr_holders_init() - an empty pool of @max; 0 or -ENOMEM */
+int mr_holders_init(struct mr_holders *hs, int max, bool release);
+
+/** mr_holders_free() - release the slots of a pool whose holders ended */
+void mr_holders_free(struct mr_holders *hs);
+
+/**
+ * mr_holders_next() - the slot for a new holder, the oldest holder ended
+ *		       first when every slot is taken
+ * @hs: pool
+ *
+ * Start the holder in it, then mr_holders_push().
+ */
+struct mr_holder *mr_holders_next(struct mr_holders *hs);
+
+/** mr_holders_push() - the slot of mr_holders_next() runs a holder now */
+void mr_holders_push(struct mr_holders *hs);
+
+/**
+ * mr_holders_stop() - end, oldest first, the holders that moved at least
+ *		       @age_ms ago (every one with @age_ms < 0)
+ * @hs: pool
+ * @age_ms: age
+ *
+ * Return: how many of them failed (added to @hs->failed too).
+ */
+int mr_holders_stop(struct mr_holders *hs, long long age_ms);
+
+/**
  * struct mr_churn_load - extra load a test puts into churner 0's leaves
  * @leaf: called in churner 0 for the leaf of each cycle, after the engine's
- *	  own load and before the subtree goes; may leave tasks in @keeper
- *	  (it stops them itself).  Returns 0, else the churner fails.
- * @finish: called in churner 0 once at the end; stops what @leaf left
- *	    running and returns how many of those failed
- * @arg: argument of both
+ *	  own load and before the subtree goes; may start holders in @hs
+ *	  that it moves to @keeper, which the engine ends at the end of the
+ *	  run (their failures count as holder failures).  Returns 0, else the
+ *	  churner fails.
+ * @arg: argument of @leaf
+ * @holders: the slots of @hs (MAX_HOLDERS of the test)
+ * @release: how @hs's holders end (struct mr_holders)
  */
 struct mr_churn_load {
-	int (*leaf)(void *arg, const char *leaf, const char *keeper, int cycle);
-	int (*finish)(void *arg);
+	int (*leaf)(void *arg, const char *leaf, const char *keeper, int cycle,
+		    struct mr_holders *hs);
 	void *arg;
+	int holders;
+	bool release;
 };
 
 /**
@@ -177,5 +241,36 @@ int mr_churn_run(const struct mr_churn_cfg *cfg, struct mr_churn_stats *st);
  */
 void mr_churn_report(const struct mr_churn_cfg *cfg,
 		     const struct mr_churn_stats *st);
+
+/**
+ * mr_churn_test_start() - the frame of a churn test (reparent_race,
+ *			   lru_switch): @cfg from @ctx, the keeper
+ * @cfg: receives the test root, ctl, files, run, seed, duration,
+ *	 MR_CHURNERS and MR_RACE_DEPTH (the test sets the rest)
+ * @ctx: test context
+ * @keeper: receives the keeper below the test root, created
+ * @len: size of @keeper
+ *
+ * Seeds the test process's random sequence.  Stops the test as broken
+ * ("params", "setup_tree") when it cannot.
+ */
+void mr_churn_test_start(struct mr_churn_cfg *cfg, const struct mr_ctx *ctx,
+			 char *keeper, size_t len);
+
+/**
+ * mr_churn_leaf_file() - start the page cache writer of a churn test's
+ *			  leaf load
+ * @c: the writer, for the caller to wait for
+ * @ctx: test context
+ * @leaf: the leaf of cycle @cycle of churner 0
+ * @cycle: the cycle
+ * @job: fio job file, NULL for leaf-file-write.fio (see mr_start_writer())
+ *
+ * The file is c<cycle + 1>.dat of MR_FILE_MB in the run's scratch folder.
+ *
+ * Return: 0 or a negative errno.
+ */
+int mr_churn_leaf_file(struct mr_child *c, const struct mr_ctx *ctx,
+		       const char *leaf, int cycle, const char *job);
 
 #endif /* MR_CHURN_H */

@@ -138,43 +138,57 @@ static void close_others(int a, int b)
 	close_range(hi + 1, ~0U, 0);
 }
 
-int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
-		int (*fn)(void *arg), void *arg)
+/* Closes both ends of the first @n pipes of @p. */
+static void close_pipes(int (*p)[2], int n)
 {
-	int ready[2], hold[2], joined[2], ret;
-	pid_t parent = getpid();
+	int i;
 
-	child_init(c, name);
-	if (pipe2(joined, O_CLOEXEC))
-		return -errno;
-	if (pipe2(ready, O_CLOEXEC)) {
-		ret = -errno;
-		close(joined[0]);
-		close(joined[1]);
-		return ret;
+	for (i = 0; i < n; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
 	}
-	if (pipe2(hold, O_CLOEXEC)) {
-		ret = -errno;
-		close(joined[0]);
-		close(joined[1]);
-		close(ready[0]);
-		close(ready[1]);
-		return ret;
+}
+
+/*
+ * Opens @n pipes into @p, then forks @c: @c->pid is 0 in the child, the
+ * child's in the parent.  Returns 0, or a negative errno with every pipe
+ * closed again (and @c->pid 0).
+ */
+static int fork_with_pipes(struct mr_child *c, int (*p)[2], int n)
+{
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		if (pipe2(p[i], O_CLOEXEC)) {
+			ret = -errno;
+			close_pipes(p, i);
+			return ret;
+		}
 	}
 	fflush(stdout);
 	fflush(stderr);
 	c->pid = fork();
 	if (c->pid < 0) {
 		ret = -errno;
-		close(joined[0]);
-		close(joined[1]);
-		close(ready[0]);
-		close(ready[1]);
-		close(hold[0]);
-		close(hold[1]);
+		close_pipes(p, n);
 		c->pid = 0;
 		return ret;
 	}
+	return 0;
+}
+
+int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
+		int (*fn)(void *arg), void *arg)
+{
+	/* joined, ready, hold */
+	int pipes[3][2], *joined = pipes[0], *ready = pipes[1];
+	int *hold = pipes[2], ret;
+	pid_t parent = getpid();
+
+	child_init(c, name);
+	ret = fork_with_pipes(c, pipes, 3);
+	if (ret)
+		return ret;
 	if (!c->pid) {
 		close(joined[0]);
 		close(ready[0]);
@@ -198,30 +212,14 @@ int mr_spawn_fn(struct mr_child *c, const char *name, const char *cg,
 int mr_spawn_exec(struct mr_child *c, const char *name, const char *cg,
 		  char *const argv[], char *const env[])
 {
+	/* joined, out */
+	int pipes[2][2], *joined = pipes[0], *out = pipes[1], ret, i;
 	pid_t parent = getpid();
-	int out[2], joined[2], ret, i;
 
 	child_init(c, name);
-	if (pipe2(joined, O_CLOEXEC))
-		return -errno;
-	if (pipe2(out, O_CLOEXEC)) {
-		ret = -errno;
-		close(joined[0]);
-		close(joined[1]);
+	ret = fork_with_pipes(c, pipes, 2);
+	if (ret)
 		return ret;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	c->pid = fork();
-	if (c->pid < 0) {
-		ret = -errno;
-		close(joined[0]);
-		close(joined[1]);
-		close(out[0]);
-		close(out[1]);
-		c->pid = 0;
-		return ret;
-	}
 	if (!c->pid) {
 		close(joined[0]);
 		child_enter(cg, parent, joined[1]);
@@ -462,6 +460,17 @@ static int fill_fd(int fd, size_t bytes)
 		}
 		done += w;
 	}
+	return 0;
+}
+
+int mr_anon_hold(void *arg)
+{
+	size_t bytes = *(size_t *)arg;
+
+	if (!mr_anon_touch(bytes))
+		return 1;
+	mr_ready();
+	mr_hold();
 	return 0;
 }
 

@@ -128,6 +128,16 @@ void mr_child_kill(struct mr_child *c);
 void *mr_anon_touch(size_t bytes);
 
 /**
+ * mr_anon_hold() - a function child (mr_spawn_fn()) that touches the
+ *		    anonymous memory of *(size_t *)@arg bytes once, reports
+ *		    ready and keeps it until released (mr_child_release())
+ * @arg: size_t, the bytes
+ *
+ * Return: exit status: 0, or 1 when the memory could not be mapped.
+ */
+int mr_anon_hold(void *arg);
+
+/**
  * mr_shmem_fill() - create a memfd of @bytes and write every page of it
  * @bytes: size
  *

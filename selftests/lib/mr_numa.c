@@ -24,13 +24,13 @@ static const struct {
 	const char *key;
 	size_t off;
 } numa_keys[NR_KEYS] = {
-	{ "anon", offsetof(struct mr_numa_node, anon) },
-	{ "file", offsetof(struct mr_numa_node, file) },
-	{ "shmem", offsetof(struct mr_numa_node, shmem) },
-	{ "active_anon", offsetof(struct mr_numa_node, active_anon) },
-	{ "inactive_anon", offsetof(struct mr_numa_node, inactive_anon) },
-	{ "active_file", offsetof(struct mr_numa_node, active_file) },
-	{ "inactive_file", offsetof(struct mr_numa_node, inactive_file) },
+	{ "anon", offsetof(struct mr_numa_node, s.anon) },
+	{ "file", offsetof(struct mr_numa_node, s.file) },
+	{ "shmem", offsetof(struct mr_numa_node, s.shmem) },
+	{ "active_anon", offsetof(struct mr_numa_node, s.active_anon) },
+	{ "inactive_anon", offsetof(struct mr_numa_node, s.inactive_anon) },
+	{ "active_file", offsetof(struct mr_numa_node, s.active_file) },
+	{ "inactive_file", offsetof(struct mr_numa_node, s.inactive_file) },
 };
 
 /* Start of the line "KEY ..." (exact key, one space) and its number, or NULL */
@@ -163,13 +163,13 @@ int mr_numastat_sub(struct mr_numastat *a, const struct mr_numastat *b)
 	for (i = 0; i < a->nr_nodes; i++) {
 		x = &a->nodes[i];
 		y = &b->nodes[i];
-		x->anon -= y->anon;
-		x->file -= y->file;
-		x->shmem -= y->shmem;
-		x->active_anon -= y->active_anon;
-		x->inactive_anon -= y->inactive_anon;
-		x->active_file -= y->active_file;
-		x->inactive_file -= y->inactive_file;
+		x->s.anon -= y->s.anon;
+		x->s.file -= y->s.file;
+		x->s.shmem -= y->s.shmem;
+		x->s.active_anon -= y->s.active_anon;
+		x->s.inactive_anon -= y->s.inactive_anon;
+		x->s.active_file -= y->s.active_file;
+		x->s.inactive_file -= y->s.inactive_file;
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "mr_lrugen.h"
+#include "mr_stat.h"
 
 /* more nodes than a test machine of the suite has; a dump with more fails */
 #define MR_NUMA_MAX_NODES	64
@@ -26,25 +27,14 @@
 /**
  * struct mr_numa_node - the LRU-related lines of memory.numa_stat, one node
  * @nid: node id ("N<nid>=")
- * @anon: "anon"
- * @file: "file" (page cache including shmem)
- * @shmem: "shmem"
- * @active_anon: "active_anon"
- * @inactive_anon: "inactive_anon"
- * @active_file: "active_file"
- * @inactive_file: "inactive_file"
- *
- * Bytes, hierarchical.
+ * @s: "anon", "file" (page cache including shmem), "shmem", "active_anon",
+ *     "inactive_anon", "active_file", "inactive_file" of the node, named as
+ *     in memory.stat; bytes, hierarchical (numa_stat has no "unevictable"
+ *     and "swapcached" per node: 0)
  */
 struct mr_numa_node {
 	int nid;
-	long long anon;
-	long long file;
-	long long shmem;
-	long long active_anon;
-	long long inactive_anon;
-	long long active_file;
-	long long inactive_file;
+	struct mr_memstat s;
 };
 
 /**

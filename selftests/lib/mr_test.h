@@ -56,6 +56,7 @@
 
 #include "mr_cgroup.h"
 #include "mr_check.h"
+#include "mr_churn.h"
 #include "mr_ctx.h"
 #include "mr_diag.h"
 #include "mr_kmsg.h"
@@ -526,6 +527,36 @@ static inline void mr_check_sizes(struct __test_metadata *_metadata,
 				  const struct mr_ctx *ctx)
 {
 	mr_verdict(_metadata, __mr_check_sizes(ctx));
+}
+
+/**
+ * struct mr_churn_test - a churn test's own leaf load (struct mr_churn_load)
+ *			  with the harness's metadata, for its MR_* macros
+ * @metadata: the test's _metadata
+ * @ctx: test context
+ * @arg: the test's own argument
+ * @leaf: run by churner 0 for the leaf of each cycle (see struct
+ *	  mr_churn_load); its holders go into @hs
+ *
+ * Set mr_churn_test_leaf() as the load's leaf and the mr_churn_test as its
+ * argument.
+ */
+struct mr_churn_test {
+	struct __test_metadata *metadata;
+	struct mr_ctx *ctx;
+	void *arg;
+	int (*leaf)(struct __test_metadata *_metadata, struct mr_ctx *ctx,
+		    void *arg, const char *leaf, const char *keeper, int cycle,
+		    struct mr_holders *hs);
+};
+
+static inline int mr_churn_test_leaf(void *arg, const char *leaf,
+				     const char *keeper, int cycle,
+				     struct mr_holders *hs)
+{
+	struct mr_churn_test *t = arg;
+
+	return t->leaf(t->metadata, t->ctx, t->arg, leaf, keeper, cycle, hs);
 }
 
 #endif /* MR_TEST_H */

@@ -45,8 +45,8 @@ static bool close_to(long long a, long long b)
 static long long column(const struct mr_numa_node *n, size_t k)
 {
 	const long long col[] = {
-		n->anon, n->file, n->shmem, n->active_anon, n->inactive_anon,
-		n->active_file, n->inactive_file,
+		n->s.anon, n->s.file, n->s.shmem, n->s.active_anon, n->s.inactive_anon,
+		n->s.active_file, n->s.inactive_file,
 	};
 
 	return col[k];
@@ -80,10 +80,10 @@ static void test_kernel(const char *kdir, const char *when)
 	tap_ok(ns.nr_nodes == 2 && ns.nodes[0].nid == 0 && ns.nodes[1].nid == 1,
 	       "%s/%s: the VM's two nodes, N0 and N1 (%d listed)", kdir, name,
 	       ns.nr_nodes);
-	tap_ok(ns.nodes[0].anon + ns.nodes[1].anon > 0 &&
-	       ns.nodes[0].anon > 0 && ns.nodes[1].anon > 0,
+	tap_ok(ns.nodes[0].s.anon + ns.nodes[1].s.anon > 0 &&
+	       ns.nodes[0].s.anon > 0 && ns.nodes[1].s.anon > 0,
 	       "%s/%s: anon on both nodes (%lld, %lld)", kdir, name,
-	       ns.nodes[0].anon, ns.nodes[1].anon);
+	       ns.nodes[0].s.anon, ns.nodes[1].s.anon);
 
 	snprintf(name, sizeof(name), "memory.stat.%s", when);
 	if (read_fixture(kdir, name, &stat)) {
@@ -125,8 +125,8 @@ static void test_kernel(const char *kdir, const char *when)
 			sa += a;
 			sf += f;
 		}
-		lru_anon = ns.nodes[i].active_anon + ns.nodes[i].inactive_anon;
-		lru_file = ns.nodes[i].active_file + ns.nodes[i].inactive_file;
+		lru_anon = ns.nodes[i].s.active_anon + ns.nodes[i].s.inactive_anon;
+		lru_file = ns.nodes[i].s.active_file + ns.nodes[i].s.inactive_file;
 		tap_ok(close_to(sa * FIXTURE_PAGE, lru_anon) &&
 		       close_to(sf * FIXTURE_PAGE, lru_file),
 		       "%s/%s N%d: lru_gen anon=%lld file=%lld == numa_stat LRU anon=%lld file=%lld",
@@ -158,15 +158,15 @@ static void test_inline(void)
 	int bad, ret;
 
 	ret = mr_numastat_parse(keys_ok, &ns, &bad);
-	tap_ok(!ret && ns.nr_nodes == 2 && ns.nodes[0].anon == 1 &&
-	       ns.nodes[1].anon == 2 && ns.nodes[1].file == 20,
+	tap_ok(!ret && ns.nr_nodes == 2 && ns.nodes[0].s.anon == 1 &&
+	       ns.nodes[1].s.anon == 2 && ns.nodes[1].s.file == 20,
 	       "exact keys: anon is not anon_thp, file is not file_mapped");
 	tap_ok(mr_numastat_node(&ns, 1) == &ns.nodes[1] &&
 	       !mr_numastat_node(&ns, 2), "mr_numastat_node() finds N1 only");
 
 	other = ns;
-	tap_ok(!mr_numastat_sub(&ns, &other) && !ns.nodes[1].file &&
-	       !ns.nodes[0].active_file, "a - a == 0 node by node");
+	tap_ok(!mr_numastat_sub(&ns, &other) && !ns.nodes[1].s.file &&
+	       !ns.nodes[0].s.active_file, "a - a == 0 node by node");
 	other.nodes[1].nid = 2;
 	tap_ok(mr_numastat_sub(&ns, &other) == -EINVAL,
 	       "subtracting another node list is refused");
