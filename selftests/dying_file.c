@@ -163,10 +163,7 @@ FIXTURE_VARIANT_ADD(dying_file, raise) {
 
 FIXTURE_SETUP(dying_file)
 {
-	struct mr_needs n = needs;
-
-	n.mglru = variant->mglru;
-	mr_setup(_metadata, &self->ctx, &n);
+	mr_setup_lru(_metadata, &self->ctx, &needs, variant->mglru);
 }
 
 FIXTURE_TEARDOWN_PARENT(dying_file)

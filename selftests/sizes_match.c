@@ -96,10 +96,7 @@ FIXTURE_VARIANT_ADD(sizes_match, d2f2_mglru) {
 
 FIXTURE_SETUP(sizes_match)
 {
-	struct mr_needs n = needs;
-
-	n.mglru = variant->mglru;
-	mr_setup(_metadata, &self->ctx, &n);
+	mr_setup_lru(_metadata, &self->ctx, &needs, variant->mglru);
 }
 
 FIXTURE_TEARDOWN_PARENT(sizes_match)

@@ -440,6 +440,26 @@ static inline bool mr_setup(struct __test_metadata *_metadata,
 }
 
 /**
+ * mr_setup_lru() - mr_setup() of a test whose variants choose the LRU
+ * @_metadata: harness metadata
+ * @ctx: test context
+ * @needs: what the test needs, but for the LRU
+ * @mglru: the LRU of the variant
+ *
+ * Return: as mr_setup().
+ */
+static inline bool mr_setup_lru(struct __test_metadata *_metadata,
+				struct mr_ctx *ctx,
+				const struct mr_needs *needs,
+				enum mr_mglru mglru)
+{
+	struct mr_needs n = *needs;
+
+	n.mglru = mglru;
+	return mr_setup(_metadata, ctx, &n);
+}
+
+/**
  * mr_teardown() - end-of-test checks and cleanup, in the harness process
  * @_metadata: harness metadata
  * @ctx: test context
