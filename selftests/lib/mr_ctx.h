@@ -34,9 +34,6 @@
  */
 #define MR_FLUSH_MS	3000
 
-/* MGLRU's global switch (Documentation/admin-guide/mm/multigen_lru.rst) */
-#define MR_LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
-
 /**
  * struct mr_params - parameters, from the environment (the knobs' defaults
  *		       and ranges: configs/knobs.tsv)

@@ -336,7 +336,7 @@ int mr_lrugen_enabled(void)
 	unsigned long val;
 	ssize_t len;
 
-	len = mr_read_file("/sys/kernel/mm/lru_gen/enabled", &buf);
+	len = mr_read_file(MR_LRU_GEN_ENABLED, &buf);
 	if (len < 0)
 		return len;
 	val = strtoul(buf, &end, 16);
@@ -346,6 +346,30 @@ int mr_lrugen_enabled(void)
 	}
 	free(buf);
 	return val != 0;
+}
+
+bool mr_lrugen_readable(void)
+{
+	char path[PATH_MAX];
+
+	return !mr_lrugen_file(true, path, sizeof(path)) &&
+	       !mr_lrugen_file(false, path, sizeof(path));
+}
+
+int mr_lrugen_switch(bool on, char *saved, size_t len)
+{
+	ssize_t n;
+	char *old;
+
+	if (saved && !saved[0]) {
+		n = mr_read_file(MR_LRU_GEN_ENABLED, &old);
+		if (n < 0)
+			return n;
+		/* "0x0007\n": the kernel takes the caps mask back as is */
+		snprintf(saved, len, "%.*s", (int)strcspn(old, "\n"), old);
+		free(old);
+	}
+	return mr_write_file(MR_LRU_GEN_ENABLED, on ? "y" : "n");
 }
 
 /*

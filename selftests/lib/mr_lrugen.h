@@ -23,6 +23,9 @@
 #include <stddef.h>
 
 /* include/linux/mmzone.h */
+/* MGLRU's global switch (Documentation/admin-guide/mm/multigen_lru.rst) */
+#define MR_LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
+
 #define MR_MIN_NR_GENS	2
 #define MR_MAX_NR_GENS	4
 
@@ -152,6 +155,23 @@ unsigned long long mr_lrugen_old_pages(const struct mr_lrugen_memcg *m);
  * -ENOENT without CONFIG_LRU_GEN.
  */
 int mr_lrugen_enabled(void);
+
+/**
+ * mr_lrugen_readable() - whether debugfs lru_gen and lru_gen_full can be
+ *			  read
+ */
+bool mr_lrugen_readable(void);
+
+/**
+ * mr_lrugen_switch() - write MR_LRU_GEN_ENABLED, saving its value first
+ * @on: "y" (true) or "n"
+ * @saved: where the value found is saved if it is still "" (NULL: not
+ *	   saved); written back by whoever restores it
+ * @len: size of @saved
+ *
+ * Return: 0 or a negative errno (-ENOENT without CONFIG_LRU_GEN).
+ */
+int mr_lrugen_switch(bool on, char *saved, size_t len);
 
 /**
  * mr_lrugen_age() - run "+ ID NID MAX_SEQ [SWAPPINESS [FORCE_SCAN]]"

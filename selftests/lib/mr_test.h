@@ -294,25 +294,13 @@ static inline void mr_verdict(struct __test_metadata *_metadata, int failed)
  */
 static inline int mr_lru_gen_set(struct mr_ctx *ctx, bool on)
 {
-	char *old, path[PATH_MAX];
-	ssize_t len;
 	int ret;
 
-	if (mr_shared && !mr_shared->lru_gen_saved[0]) {
-		len = mr_read_file(MR_LRU_GEN_ENABLED, &old);
-		if (len < 0)
-			return len;
-		/* "0x0007\n": the kernel takes the caps mask back as is */
-		snprintf(mr_shared->lru_gen_saved,
-			 sizeof(mr_shared->lru_gen_saved), "%.*s",
-			 (int)strcspn(old, "\n"), old);
-		free(old);
-	}
-	ret = mr_write_file(MR_LRU_GEN_ENABLED, on ? "y" : "n");
+	ret = mr_lrugen_switch(on, mr_shared ? mr_shared->lru_gen_saved : NULL,
+			       mr_shared ? sizeof(mr_shared->lru_gen_saved) : 0);
 	if (ret)
 		return ret;
-	ctx->mglru = on && !mr_lrugen_file(true, path, sizeof(path)) &&
-		     !mr_lrugen_file(false, path, sizeof(path));
+	ctx->mglru = on && mr_lrugen_readable();
 	return 0;
 }
 
@@ -397,9 +385,7 @@ static inline bool mr_setup(struct __test_metadata *_metadata,
 			return false;
 		}
 	}
-	ctx->mglru = mr_lrugen_enabled() == 1 &&
-		     !mr_lrugen_file(true, job, sizeof(job)) &&
-		     !mr_lrugen_file(false, job, sizeof(job));
+	ctx->mglru = mr_lrugen_enabled() == 1 && mr_lrugen_readable();
 	if (needs->lru_gen && !ctx->mglru)
 		SKIP(return false, "MGLRU disabled or debugfs lru_gen not readable");
 
