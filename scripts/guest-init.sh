@@ -66,12 +66,12 @@ else
 	# supports (bad) from one that lacks the support (untestable): vm.sh,
 	# scratch_fault() in lib.sh
 	{
-		echo "mount=${err:-failed}"
+		echo "mount=$(head -n 1 <<<"${err:-failed}")"
 		if [ -b /dev/vda ]; then echo "vda=present"; else echo "vda=absent"; fi
 		if grep -qw ext4 /proc/filesystems; then echo "ext4=registered"; else echo "ext4=absent"; fi
 		dmesg | grep -E 'EXT4-fs \(vda\)|virtio_blk' | tail -n 5 | sed 's/^/dmesg=/'
 	} >"$results/guest.scratch-failed"
-	say "no scratch disk (${err:-mount failed}): page cache tests will skip"
+	say "no scratch disk ($(head -n 1 <<<"${err:-mount failed}")): page cache tests will skip"
 fi
 # zram swap: half of the guest's memory, so anon tests can push pages out
 if [ -e /sys/block/zram0/disksize ]; then

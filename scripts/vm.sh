@@ -235,7 +235,12 @@ if [ -f "$results/guest.scratch-failed" ]; then
 		status kernel "scratch ext4 disk: ${fault#kernel: }"
 		exit 1
 		;;
-	*) echo "vm.sh: scratch ext4 disk: $fault" >&2 ;;
+	*)
+		# an infrastructure verdict names the disk's own reason first
+		why="scratch ext4 disk: ${fault#untestable: }"
+		[ ! -s "$results/infra-reason" ] || why="$why; $(head -n 1 "$results/infra-reason")"
+		echo "$why" >"$results/infra-reason"
+		;;
 	esac
 fi
 if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then

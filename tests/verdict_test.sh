@@ -11,6 +11,10 @@
 #                  only on lrugen_old_slots, the other also on dying_memcgs
 #   7.2-crash      Debian's 7.2.13 panicked in lru_switch
 #   7.2-failures   an early suite's sizes_match and reparent_race failures
+#   7.2-scratch-fault  the suite's debug kernel with every ext4 mount failing
+#                  (configs/injections/ext4-mount-fails.mut), dying_file under
+#                  --bisect: every case skipped, the kernel is bad (vm-status
+#                  kernel; config trimmed to the options the rule reads)
 # The recheck derives the runner's code from the folder and must land on
 # each run's own verdict, except where today's rules differ (the known
 # issue); the live path (--runner-rc) is checked row by row against the
@@ -153,6 +157,12 @@ rm "$d/infra-reason"
 printf 'status=boot_failure\nreason=kernel did not reach the test runner in 420s\n' >"$d/vm-status"
 verdict 3 '^infrastructure: kernel did not reach the test runner in 420s$' "$d" --runner-rc 3
 verdict 3 '^infrastructure: kernel did not reach the test runner in 420s$' "$d" --recheck
+# a kernel that fails the VM's scratch disk though it has ext4 and the
+# disk (vm.sh, scratch_fault): bad live and on a recheck, though every case
+# skipped
+d=$(fresh 7.2-scratch-fault)
+verdict 1 '^kernel: scratch ext4 disk: ext4 registered and /dev/vda present, yet .*can.t read superblock' "$d" --runner-rc 1
+verdict 1 '^kernel: scratch ext4 disk: ' "$d" --recheck
 d=$(fresh 6.1-quick)
 verdict 4 '^nothing could be tested: every test skipped$' "$d" --runner-rc 4
 verdict 130 '^interrupted$' "$d" --runner-rc 130 --splat 'x'
