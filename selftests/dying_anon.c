@@ -571,10 +571,17 @@ TEST_F_TIMEOUT(dying_anon, offline, 90)
 	if (variant->mix)
 		MR_OK("offline", mr_syncfs(ctx));
 
+	/* a removed memcg's lru_gen count is read, not freed away unread */
+	for (i = 0; ctx->mglru && i < n; i++)
+		MR_OK("offline", mr_pin(chain[i]));
+	if (ctx->mglru && variant->twice)
+		MR_OK("offline", mr_pin(transit));
 	for (i = n - 1; i >= 0; i--)
 		MR_KERNEL_OK("offline", mr_cg_rmdir(chain[i], MR_DYING_MS));
 	if (variant->twice)
 		MR_KERNEL_OK("offline", mr_cg_rmdir(transit, MR_DYING_MS));
+	mr_offlined(ctx);
+	mr_wait_lrugen_dying_empty(_metadata, ctx);
 
 	check_dying(_metadata, ctx, &tasks, alive,
 		    "while the moved tasks live");

@@ -536,6 +536,9 @@ TEST_F_TIMEOUT(dying_file, offline, offline_timeout())
 		     act, inact, tol);
 	}
 
+	/* a removed memcg's lru_gen count is read, not freed away unread */
+	if (ctx->mglru)
+		MR_OK("offline", mr_tree_pin(&tree));
 	t0 = mr_now_ms();
 	if (variant->cascade)
 		MR_KERNEL_OK("offline", mr_tree_offline_cascade(&tree));

@@ -33,8 +33,9 @@
  * other tests must hold: dying_memcgs, the size checks of sizes_match
  * (lru_split, lru_local, lrugen_sizes, lrugen_old_slots,
  * lrugen_no_dying_pages) and reparented_reachable; race_workers fails when
- * a worker met an errno that is no normal answer, worker_effect when none
- * of a worker's commands took effect, churn when a churner failed.
+ * a worker met an errno that is no normal answer, worker_effect when fewer
+ * than MR_EFFECT_MIN_PCT % of a worker's commands took effect, churn when a
+ * churner failed.
  */
 #include "mr_test.h"
 #include "mr_churn.h"
@@ -368,15 +369,16 @@ TEST_F_TIMEOUT(reparent_race, offline, mr_race_timeout())
 	if (cs.holder_failures)
 		MR_BROKEN("load", "%ld holder(s) failed (see above)",
 			  cs.holder_failures);
-	/* a worker whose commands never took effect exercised nothing */
-	if (!cs.reclaim_effective)
+	/* a worker whose commands hardly ever took effect exercised nothing */
+	if (!mr_churn_effective(cs.reclaim_effective, cs.reclaim_cmds))
 		MR_ASSERTION("worker_effect",
-			     "reclaim_effective=0 expected>0 (of %ld memory.reclaim writes)",
-			     cs.reclaim_cmds);
-	if (variant->lrugen && !cs.lrugen_effective)
+			     "reclaim_effective=%ld expected>=%d%% of %ld memory.reclaim writes",
+			     cs.reclaim_effective, MR_EFFECT_MIN_PCT, cs.reclaim_cmds);
+	if (variant->lrugen &&
+	    !mr_churn_effective(cs.lrugen_effective, cs.lrugen_cmds))
 		MR_ASSERTION("worker_effect",
-			     "lrugen_effective=0 expected>0 (of %ld lru_gen commands)",
-			     cs.lrugen_cmds);
+			     "lrugen_effective=%ld expected>=%d%% of %ld lru_gen commands",
+			     cs.lrugen_effective, MR_EFFECT_MIN_PCT, cs.lrugen_cmds);
 	if (ctx->p.jobs) {
 		const char *holders_names[ARRAY_SIZE(holder_jobs)];
 

@@ -554,6 +554,10 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 					     mr_cg_enter(keeper, holders[i].pid));
 		}
 	}
+	/* a removed memcg's lru_gen count is read, not freed away unread */
+	for (i = 0; ctx->mglru && i < tree.nr; i++)
+		if (gone[i])
+			MR_OK("offline", mr_pin(tree.paths[i]));
 	for (i = tree.nr - 1; i >= 0; i--) {
 		if (gone[i]) {
 			MR_KERNEL_OK("offline",
@@ -562,7 +566,9 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 		}
 	}
 	mr_msg("%d of %d memcgs removed", removed, tree.nr);
+	mr_offlined(ctx);
 
+	mr_wait_lrugen_dying_empty(_metadata, ctx);
 	mr_check_dying(_metadata, ctx);
 	mr_check_sizes(_metadata, ctx);
 	if (!mr_poll_until(numa_near(ctx->root, &numa_before, &numa_after),

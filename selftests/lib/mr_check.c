@@ -8,6 +8,7 @@
 
 #include "mr_check.h"
 #include "mr_diag.h"
+#include "mr_pin.h"
 #include "mr_scratch.h"
 
 /* Whether hierarchy path @path is strictly below @root. */
@@ -129,6 +130,8 @@ int __mr_check_dying(struct mr_ctx *ctx)
 	bool stock = false;
 	int failed = 0;
 
+	/* pins keep removed memcgs from being freed: none may be left */
+	mr_unpin_all();
 	if (ctx->dying_mem_base < 0)
 		mr_msg("cgroup.stat has no nr_dying_subsys_memory on this kernel");
 	MR_LIB_OK("dying_memcgs", mr_cgwb_cleanup_kick(ctx));
@@ -348,19 +351,24 @@ int __mr_wait_lrugen_dying_empty(const struct mr_ctx *ctx)
 	long long held = -1, waited;
 	int failed = 1;
 
-	if (!ctx->mglru)
+	if (!ctx->mglru) {
+		mr_unpin_all();
 		return 0;
+	}
+	/* the pinned memcgs stay listed: a stale count cannot go unread */
+	if (mr_pins())
+		mr_msg("%d removed memcg(s) pinned until read", mr_pins());
 	if (mr_poll_until(lrugen_dying_empty(ctx, &lg, &held),
 			  since_offline(ctx, MR_DYING_MS), &waited,
 			  "lru_gen to show no pages in the removed memcgs")) {
-		mr_lrugen_free(&lg);
-		return 0;
-	}
-	if (held < 0)
+		failed = 0;
+	} else if (held < 0) {
 		MR_PRINT_BROKEN("lrugen_no_dying_pages", "lru_gen unreadable");
-	else
+	} else {
 		failed = __mr_check_lrugen_dying(ctx, &lg);
+	}
 	mr_lrugen_free(&lg);
+	mr_unpin_all();
 	return failed;
 }
 

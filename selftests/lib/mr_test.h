@@ -64,6 +64,7 @@
 #include "mr_load.h"
 #include "mr_lrugen.h"
 #include "mr_numa.h"
+#include "mr_pin.h"
 #include "mr_scratch.h"
 #include "mr_stat.h"
 #include "mr_tree.h"

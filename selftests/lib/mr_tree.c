@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "mr_ctx.h"
+#include "mr_pin.h"
 #include "mr_tree.h"
 
 static int tree_add(struct mr_tree *t, int up, const char *parent,
@@ -69,6 +70,19 @@ int mr_tree_leaves(const struct mr_tree *t)
 
 	for (i = 0; i < t->nr; i++)
 		n += t->leaf[i];
+	return n;
+}
+
+int mr_tree_pin(const struct mr_tree *t)
+{
+	int stride = (t->nr + MR_PIN_MAX - 1) / MR_PIN_MAX, i, ret, n = 0;
+
+	for (i = 0; i < t->nr; i += stride ? stride : 1) {
+		ret = mr_pin(t->paths[i]);
+		if (ret < 0)
+			return ret;
+		n += ret;
+	}
 	return n;
 }
 

@@ -55,6 +55,18 @@ int mr_tree_build(struct mr_tree *t, const char *parent, int depth,
 int mr_tree_leaves(const struct mr_tree *t);
 
 /**
+ * mr_tree_pin() - pin a sample of the tree's memcgs past their rmdir
+ * @t: the tree, before its offline
+ *
+ * Every node when the tree has at most MR_PIN_MAX of them, else every
+ * (nr / MR_PIN_MAX)-th in pre-order (inner nodes and leaves at every
+ * depth): see mr_pin.h.  The dying check reaps the pins.
+ *
+ * Return: the number pinned, or a negative errno.
+ */
+int mr_tree_pin(const struct mr_tree *t);
+
+/**
  * mr_tree_offline() - rmdir every node, leaves first, then inner nodes
  *		       bottom-up
  * @t: the tree
