@@ -556,7 +556,7 @@ TEST_F_TIMEOUT(sizes_match, removed, 100)
 	}
 	/* a removed memcg's lru_gen count is read, not freed away unread */
 	for (i = 0; ctx->mglru && i < tree.nr; i++)
-		if (gone[i])
+		if (gone[i] && tree.leaf[i])
 			MR_OK("offline", mr_pin(tree.paths[i]));
 	for (i = tree.nr - 1; i >= 0; i--) {
 		if (gone[i]) {

@@ -43,6 +43,11 @@ int mr_pin(const char *cg)
 		mr_child_kill(c);
 		return ret;
 	}
+	/* a task that could not join @cg exits with its errno, elsewhere */
+	if (si.si_code != CLD_EXITED || si.si_status) {
+		mr_child_wait(c, 1000);
+		return -EBUSY;
+	}
 	nr_pins++;
 	return 1;
 }

@@ -20,12 +20,14 @@
 
 /**
  * mr_pin() - pin the memcg of @cg past its coming rmdir
- * @cg: absolute cgroup directory, not yet removed
+ * @cg: absolute cgroup directory, not yet removed, without children (no
+ *	task can join an inner node of cgroup v2 that enables controllers)
  *
  * Returns once the pin's task has exited in @cg (it is no longer counted
  * as a task of @cg).
  *
- * Return: 1 pinned, 0 not (MR_PIN_MAX pins are held), or a negative errno.
+ * Return: 1 pinned, 0 not (MR_PIN_MAX pins are held), or a negative errno
+ * (-EBUSY: the task could not join @cg).
  */
 int mr_pin(const char *cg);
 

@@ -75,9 +75,12 @@ int mr_tree_leaves(const struct mr_tree *t)
 
 int mr_tree_pin(const struct mr_tree *t)
 {
-	int stride = (t->nr + MR_PIN_MAX - 1) / MR_PIN_MAX, i, ret, n = 0;
+	int leaves = mr_tree_leaves(t), i, k, ret, n = 0;
+	int stride = (leaves + MR_PIN_MAX - 1) / MR_PIN_MAX;
 
-	for (i = 0; i < t->nr; i += stride ? stride : 1) {
+	for (i = 0, k = 0; i < t->nr; i++) {
+		if (!t->leaf[i] || k++ % (stride ? stride : 1))
+			continue;
 		ret = mr_pin(t->paths[i]);
 		if (ret < 0)
 			return ret;

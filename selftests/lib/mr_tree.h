@@ -58,9 +58,9 @@ int mr_tree_leaves(const struct mr_tree *t);
  * mr_tree_pin() - pin a sample of the tree's memcgs past their rmdir
  * @t: the tree, before its offline
  *
- * Every node when the tree has at most MR_PIN_MAX of them, else every
- * (nr / MR_PIN_MAX)-th in pre-order (inner nodes and leaves at every
- * depth): see mr_pin.h.  The dying check reaps the pins.
+ * Every leaf when the tree has at most MR_PIN_MAX of them, else every
+ * (leaves / MR_PIN_MAX)-th in pre-order (inner nodes cannot take the pin's
+ * task): see mr_pin.h.  The dying check reaps the pins.
  *
  * Return: the number pinned, or a negative errno.
  */
