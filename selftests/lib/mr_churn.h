@@ -276,8 +276,8 @@ int mr_churn_leaf_file(struct mr_child *c, const struct mr_ctx *ctx,
 /*
  * worker_effect: a worker exercised something only when at least this share
  * of its commands took effect.  Measured (docs/measurements.md, session 6):
- * at least 47 % of the lru_gen commands and 49 % of the memory.reclaim
- * writes in 25 runs on Debian's 7.2.13 and the debug build; 0.2 % (1 of
+ * at least 47 % of the lru_gen commands (25 runs) and 42 % of the
+ * memory.reclaim writes (54 runs) on Debian's 7.2.13 and the debug build; 0.2 % (1 of
  * 467, a walk that natural aging made look effective) on a kernel whose
  * lru_gen debugfs refused every command (lrugen-commands-ignored).
  */
