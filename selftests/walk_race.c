@@ -318,12 +318,6 @@ static bool wait_reparented(const char *kpath, long long *live,
 	return true;
 }
 
-/* the zombie that keeps cN listed: exits at once, reaped after the check */
-static int exit_at_once(void *arg __attribute__((unused)))
-{
-	return 0;
-}
-
 /* the harness's bound: the cycles, and setup and checks as for a race */
 static int walk_timeout(void)
 {
@@ -344,7 +338,7 @@ TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 {
 	struct mr_ctx *ctx = &self->ctx;
 	struct holder *h;
-	struct mr_child hc, zombie;
+	struct mr_child hc;
 	struct walk_result *wr;
 	struct shape s = {};
 	char keeper[PATH_MAX], cg[PATH_MAX], kpath[PATH_MAX], first[PATH_MAX];
@@ -393,8 +387,11 @@ TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 		MR_OK("setup_tree", mr_cg_kpath(&ctx->run, cg, kpath,
 						sizeof(kpath)));
 		MR_KERNEL_OK("move", mr_cg_enter(cg, hc.pid));
-		MR_OK("load", mr_spawn_fn(&zombie, "zombie", cg, exit_at_once,
-					  NULL));
+		/* the zombie that keeps cN listed, reaped after the check */
+		ret = mr_pin(cg);
+		if (ret != 1)
+			MR_BROKEN_FATAL("load", "pin of %s: %s", cg,
+					ret ? strerror(-ret) : "no pin free");
 		ret = holder_fault(h, &hc, MR_LOAD_MS);
 		if (ret) {
 			mr_child_wait(&hc, 0);
@@ -437,7 +434,7 @@ TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 			MR_BROKEN_FATAL("walk", "waitpid: %s", strerror(errno));
 		if (control) {
 			wait_reparented(kpath, &live, &held);
-			mr_child_wait(&zombie, MR_LOAD_MS);
+			mr_unpin_all();
 			if (live < 0)
 				continue;
 			if (live + held > 0 && !controls_dirty++)
@@ -447,7 +444,7 @@ TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 			continue;
 		}
 		if (!w || !wr->end_ms) {
-			mr_child_wait(&zombie, MR_LOAD_MS);
+			mr_unpin_all();
 			continue;
 		}
 		walk_ms = wr->end_ms - wr->start_ms;
@@ -460,7 +457,7 @@ TEST_F_TIMEOUT(walk_race, offline, walk_timeout())
 		 */
 		listed += wait_reparented(kpath, &live, &held);
 		/* now cN may go (the DEBUG_VM check of its counts) */
-		mr_child_wait(&zombie, MR_LOAD_MS);
+		mr_unpin_all();
 		if (live < 0)
 			continue;
 		held += live;
